@@ -1,0 +1,110 @@
+// DHCP (RFC 2131/2132) codec: a bounds-checked parser into a view, and an option writer.
+#pragma once
+#include <optional>
+
+#include "bytes.hpp"
+#include "result.hpp"
+
+namespace bs::proto {
+
+inline constexpr uint16_t kDhcpServerPort = 67;
+inline constexpr uint16_t kDhcpClientPort = 68;
+inline constexpr uint16_t kPxeBootServerPort = 4011;
+inline constexpr size_t kBootpFixedLen = 236;  // up to and including 'file'
+inline constexpr size_t kDhcpMinLen = 240;     // + magic cookie
+inline constexpr uint32_t kDhcpMagic = 0x63825363;
+inline constexpr uint16_t kBootpBroadcastFlag = 0x8000;
+
+enum DhcpType : uint8_t {
+  kDiscover = 1,
+  kOffer = 2,
+  kRequest = 3,
+  kDecline = 4,
+  kAck = 5,
+  kNak = 6,
+  kRelease = 7,
+  kInform = 8,
+};
+const char* dhcp_type_name(uint8_t t);  // "DHCPDISCOVER", ... or "DHCP?"
+
+namespace opt {
+enum : uint8_t {
+  kPad = 0,
+  kSubnetMask = 1,
+  kRouter = 3,
+  kDns = 6,
+  kHostname = 12,
+  kDomainName = 15,
+  kVendorSpecific = 43,
+  kRequestedIp = 50,
+  kLeaseTime = 51,
+  kOverload = 52,
+  kMessageType = 53,
+  kServerId = 54,
+  kParamList = 55,
+  kMessage = 56,
+  kMaxMsgSize = 57,
+  kRenewalTime = 58,
+  kRebindingTime = 59,
+  kVendorClass = 60,
+  kClientId = 61,
+  kTftpServer = 66,
+  kBootfile = 67,
+  kUserClass = 77,
+  kRelayAgent = 82,
+  kClientArch = 93,
+  kClientNdi = 94,
+  kClientUuid = 97,
+  kEnd = 255,
+};
+}  // namespace opt
+
+// A parsed BOOTREQUEST. Spans point into the buffer given to parse_dhcp.
+struct DhcpMessage {
+  uint8_t op = 0, htype = 0, hlen = 0, hops = 0;
+  uint32_t xid = 0;
+  uint16_t secs = 0, flags = 0;
+  Ip4 ciaddr = 0, yiaddr = 0, siaddr = 0, giaddr = 0;
+  Mac chaddr;
+  uint8_t type = 0;                    // option 53
+  std::optional<Ip4> requested_ip;     // option 50
+  std::optional<Ip4> server_id;        // option 54
+  std::optional<uint16_t> arch;        // option 93, first entry
+  uint16_t max_msg_size = 0;           // option 57, 0 if absent
+  Bytes vendor_class, user_class, client_id, uuid, param_list, hostname, relay_agent;
+  bool broadcast() const { return flags & kBootpBroadcastFlag; }
+  bool is_pxe() const;   // vendor class starts with "PXEClient"
+  bool is_ipxe() const;  // user class (77) is "iPXE"
+};
+
+// Accepts BOOTREQUESTs only (op 1, htype 1, hlen 6), with the magic cookie.
+// Honours option overload (52) into 'file' and 'sname'. Pads, unknown options are skipped.
+Result<DhcpMessage> parse_dhcp(Bytes payload);
+
+// Fixed part of a BOOTREPLY.
+struct DhcpReplyHeader {
+  uint32_t xid = 0;
+  uint16_t flags = 0;
+  Ip4 ciaddr = 0, yiaddr = 0, siaddr = 0, giaddr = 0;
+  Mac chaddr;
+  std::string_view sname;  // <= 63 bytes, else truncated
+  std::string_view file;   // <= 127 bytes, else truncated
+};
+
+// Writes a BOOTREPLY: header, magic cookie, then options appended with add*(), then finish()
+// appends END and pads to the 300-byte BOOTP minimum. size() is 0 on overflow.
+class DhcpWriter {
+ public:
+  DhcpWriter(MutBytes out, const DhcpReplyHeader& h);
+  void add(uint8_t code, Bytes value);  // values over 255 bytes are split (RFC 3396)
+  void add_str(uint8_t code, std::string_view v);
+  void add_u8(uint8_t code, uint8_t v);
+  void add_u32(uint8_t code, uint32_t v);
+  void add_ip(uint8_t code, Ip4 v) { add_u32(code, v); }
+  size_t finish();
+
+ private:
+  Writer w_;
+};
+
+}  // namespace bs::proto
