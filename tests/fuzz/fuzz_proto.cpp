@@ -1,0 +1,35 @@
+// libFuzzer harness over every codec parser (clang only; see meson.build here).
+//   meson setup build-fuzz -Db_sanitize=address,undefined -Db_lundef=false  (CXX=clang++)
+//   ninja -C build-fuzz tests/fuzz/fuzz_proto
+//   build-fuzz/tests/fuzz/fuzz_proto -max_total_time=60 CORPUS_DIR
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "dataplane/proto/arp.hpp"
+#include "dataplane/proto/dhcp.hpp"
+#include "dataplane/proto/tftp.hpp"
+#include "dataplane/proto/tftp_path.hpp"
+#include "dataplane/proto/udp.hpp"
+
+using namespace bs::proto;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const Bytes b(data, size);
+  (void)parse_eth(b);
+  (void)parse_arp(b);
+  (void)parse_ipv4(b);
+  (void)parse_udp(b, 0x0a4d0001, 0x0a4d000b);
+  if (auto f = parse_udp_frame(b)) {
+    (void)parse_dhcp(f->payload);
+    (void)parse_tftp(f->payload);
+  }
+  (void)parse_dhcp(b);
+  if (auto t = parse_tftp(b)) {
+    TftpPath p;
+    (void)sanitize_tftp_path(t->filename, p);
+  }
+  TftpPath p;
+  (void)sanitize_tftp_path(std::string_view(reinterpret_cast<const char*>(data), size), p);
+  return 0;
+}

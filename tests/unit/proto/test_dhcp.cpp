@@ -1,0 +1,282 @@
+// DHCP codec: hand-made BOOTREQUESTs (options, overload, bounds) and the BOOTREPLY writer.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "dataplane/proto/dhcp.hpp"
+
+namespace bs::proto {
+namespace {
+
+// A BOOTREQUEST with the fixed part filled in and the given options after the cookie.
+std::vector<uint8_t> request(const std::vector<uint8_t>& options, uint8_t op = 1) {
+  // Sized once (GCC 12 warns spuriously about vector::insert after the fixed part).
+  std::vector<uint8_t> b(kDhcpMinLen + options.size(), 0);
+  std::copy(options.begin(), options.end(), b.begin() + kDhcpMinLen);
+  b[0] = op;
+  b[1] = 1;
+  b[2] = 6;
+  store32(&b[4], 0xdeadbeef);
+  store16(&b[8], 3);
+  store16(&b[10], kBootpBroadcastFlag);
+  store32(&b[12], 0x0a4d0063);
+  const uint8_t mac[] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+  std::copy(mac, mac + 6, &b[28]);
+  store32(&b[kBootpFixedLen], kDhcpMagic);
+  return b;
+}
+
+Result<DhcpMessage> parse(const std::vector<uint8_t>& b) {
+  return parse_dhcp(Bytes(b.data(), b.size()));
+}
+
+std::string str(Bytes b) {
+  return std::string(b.begin(), b.end());
+}
+
+const std::vector<uint8_t> kPxeOptions = {
+    53, 1, 1,                                                   // DISCOVER
+    57, 2, 0x05, 0xc0,                                          // max size 1472
+    93, 2, 0,    7,                                             // arch 7 (UEFI x64)
+    60, 9, 'P',  'X',  'E',  'C',  'l',  'i',  'e',  'n', 't',  // vendor class
+    77, 4, 'i',  'P',  'X',  'E',                               // user class
+    50, 4, 10,   77,   0,    11,                                // requested IP
+    54, 4, 10,   77,   0,    1,                                 // server id
+    61, 7, 1,    0x52, 0x54, 0x00, 0x12, 0x34, 0x56,            // client id
+    97, 3, 0,    0xaa, 0xbb,                                    // uuid (short, as sent)
+    55, 3, 1,    3,    67,                                      // parameter list
+    12, 4, 'n',  'o',  'd',  'e',                               // hostname
+    82, 4, 1,    2,    'x',  'y',                               // relay agent
+    0,  0,                                                      // pads
+    255};
+
+TEST(Dhcp, ParsesFixedFieldsAndOptionsOfInterest) {
+  const auto b = request(kPxeOptions);  // the parsed views point into b
+  auto m = parse(b);
+  ASSERT_TRUE(m) << drop_name(m.error());
+  EXPECT_EQ(m->op, 1);
+  EXPECT_EQ(m->xid, 0xdeadbeefu);
+  EXPECT_EQ(m->secs, 3);
+  EXPECT_TRUE(m->broadcast());
+  EXPECT_EQ(m->ciaddr, 0x0a4d0063u);
+  EXPECT_EQ(m->chaddr.str(), "52:54:00:12:34:56");
+  EXPECT_EQ(m->type, kDiscover);
+  EXPECT_EQ(m->max_msg_size, 1472);
+  EXPECT_EQ(m->arch, 7);
+  EXPECT_EQ(m->requested_ip, 0x0a4d000bu);
+  EXPECT_EQ(m->server_id, 0x0a4d0001u);
+  EXPECT_EQ(str(m->vendor_class), "PXEClient");
+  EXPECT_TRUE(m->is_pxe());
+  EXPECT_TRUE(m->is_ipxe());
+  EXPECT_EQ(m->client_id.size(), 7u);
+  EXPECT_EQ(m->uuid.size(), 3u);
+  EXPECT_EQ(m->param_list.size(), 3u);
+  EXPECT_EQ(m->param_list[2], 67);
+  EXPECT_EQ(str(m->hostname), "node");
+  EXPECT_EQ(m->relay_agent.size(), 4u);
+}
+
+TEST(Dhcp, PlainClientIsNeitherPxeNorIpxe) {
+  const auto b = request({53,  1,   3,  60, 8,   'P', 'X', 'E', 'C', 'l', 'i',
+                          'e', 'n', 77, 5,  'i', 'P', 'X', 'E', '2', 255});
+  auto m = parse(b);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->type, kRequest);
+  EXPECT_FALSE(m->is_pxe());   // "PXEClien" is not "PXEClient"
+  EXPECT_FALSE(m->is_ipxe());  // "iPXE2" is not "iPXE"
+  EXPECT_FALSE(m->arch);
+  EXPECT_FALSE(m->requested_ip);
+  EXPECT_EQ(m->max_msg_size, 0);
+}
+
+TEST(Dhcp, RejectsWrongHeaders) {
+  EXPECT_EQ(parse(request({53, 1, 1, 255}, 2)).error(), Drop::dhcp_not_request);
+  auto htype = request({53, 1, 1, 255});
+  htype[1] = 6;
+  EXPECT_EQ(parse(htype).error(), Drop::dhcp_hw_type);
+  auto hlen = request({53, 1, 1, 255});
+  hlen[2] = 16;
+  EXPECT_EQ(parse(hlen).error(), Drop::dhcp_hw_type);
+  auto magic = request({53, 1, 1, 255});
+  magic[kBootpFixedLen + 3] = 0x64;
+  EXPECT_EQ(parse(magic).error(), Drop::dhcp_magic);
+  EXPECT_EQ(parse(request({255})).error(), Drop::dhcp_no_type);
+  EXPECT_EQ(parse(request({53, 2, 1, 1, 255})).error(), Drop::dhcp_no_type);  // wrong length
+  // A BOOTP message without cookie (236 bytes) is short for DHCP.
+  auto bootp = request({});
+  bootp.resize(kBootpFixedLen);
+  EXPECT_EQ(parse(bootp).error(), Drop::dhcp_short);
+}
+
+TEST(Dhcp, OptionOverrunsAreErrors) {
+  EXPECT_EQ(parse(request({53, 1, 1, 60, 10, 'P', 'X', 'E'})).error(), Drop::dhcp_option_overrun);
+  EXPECT_EQ(parse(request({53, 1, 1, 60})).error(), Drop::dhcp_option_overrun);  // no length
+  EXPECT_EQ(parse(request({53, 1})).error(), Drop::dhcp_option_overrun);
+  // Options end without END: tolerated.
+  EXPECT_TRUE(parse(request({53, 1, 1})));
+  // Bytes after END are not options.
+  EXPECT_TRUE(parse(request({53, 1, 1, 255, 60, 200})));
+}
+
+TEST(Dhcp, InvalidLengthsAreIgnored) {
+  const auto b = request({53, 1, 1, 50, 3, 1, 2, 3, 54, 5, 1, 2, 3, 4, 5, 93, 1, 0, 57, 1, 5, 255});
+  auto m = parse(b);
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->requested_ip);
+  EXPECT_FALSE(m->server_id);
+  EXPECT_FALSE(m->arch);
+  EXPECT_EQ(m->max_msg_size, 0);
+  // Option 93 may list several architectures; the first is used.
+  const auto mb = request({53, 1, 1, 93, 4, 0, 9, 0, 7, 255});
+  auto multi = parse(mb);
+  ASSERT_TRUE(multi);
+  EXPECT_EQ(multi->arch, 9);
+}
+
+TEST(Dhcp, OptionOverloadReadsFileAndSname) {
+  auto b = request({53, 1, 1, 52, 1, 3, 255});
+  // 'file' (offset 108) holds option 93; 'sname' (offset 44) holds option 60 and END.
+  const uint8_t file_opts[] = {93, 2, 0, 9, 255};
+  std::copy(std::begin(file_opts), std::end(file_opts), &b[108]);
+  const uint8_t sname_opts[] = {0, 60, 9, 'P', 'X', 'E', 'C', 'l', 'i', 'e', 'n', 't', 255};
+  std::copy(std::begin(sname_opts), std::end(sname_opts), &b[44]);
+  auto m = parse(b);
+  ASSERT_TRUE(m) << drop_name(m.error());
+  EXPECT_EQ(m->arch, 9);
+  EXPECT_TRUE(m->is_pxe());
+  // Without option 52 the same fields are ignored.
+  auto plain = b;
+  plain[kDhcpMinLen + 5] = 0;  // overload value 0: invalid, ignored
+  auto p = parse(plain);
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->arch);
+  EXPECT_FALSE(p->is_pxe());
+  // Overload 1 reads 'file' only.
+  auto file_only = b;
+  file_only[kDhcpMinLen + 5] = 1;
+  auto f = parse(file_only);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->arch, 9);
+  EXPECT_FALSE(f->is_pxe());
+  // An option in 'sname' running past its 64 bytes is an overrun, even with room after it.
+  auto over = b;
+  over[44 + 62] = 60;
+  over[44 + 63] = 10;
+  std::fill(&over[44], &over[44 + 62], 0);
+  EXPECT_EQ(parse(over).error(), Drop::dhcp_option_overrun);
+}
+
+TEST(Dhcp, EveryTruncationFailsOrParsesAPrefix) {
+  const auto full = request(kPxeOptions);
+  for (size_t n = 0; n < full.size(); ++n) {
+    std::vector<uint8_t> cut(full.begin(), full.begin() + n);
+    auto m = parse(cut);
+    if (n < kDhcpMinLen + 3) {
+      EXPECT_FALSE(m) << n;  // no complete message type option yet
+    } else if (m) {
+      EXPECT_EQ(m->type, kDiscover) << n;
+      EXPECT_EQ(m->xid, 0xdeadbeefu);
+    } else {
+      EXPECT_EQ(m.error(), Drop::dhcp_option_overrun) << n;
+    }
+  }
+}
+
+TEST(Dhcp, TypeNames) {
+  EXPECT_STREQ(dhcp_type_name(kDiscover), "DHCPDISCOVER");
+  EXPECT_STREQ(dhcp_type_name(kOffer), "DHCPOFFER");
+  EXPECT_STREQ(dhcp_type_name(kRequest), "DHCPREQUEST");
+  EXPECT_STREQ(dhcp_type_name(kDecline), "DHCPDECLINE");
+  EXPECT_STREQ(dhcp_type_name(kAck), "DHCPACK");
+  EXPECT_STREQ(dhcp_type_name(kNak), "DHCPNAK");
+  EXPECT_STREQ(dhcp_type_name(kRelease), "DHCPRELEASE");
+  EXPECT_STREQ(dhcp_type_name(kInform), "DHCPINFORM");
+  EXPECT_STREQ(dhcp_type_name(0), "DHCP?");
+  EXPECT_STREQ(dhcp_type_name(9), "DHCP?");
+}
+
+DhcpReplyHeader reply_header() {
+  DhcpReplyHeader h;
+  h.xid = 0x96223b65;
+  h.flags = kBootpBroadcastFlag;
+  h.yiaddr = 0x0a4d000b;
+  h.siaddr = 0x0a4d0001;
+  h.chaddr = Mac{{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}};
+  h.sname = "bootstorm";
+  h.file = "pxelinux.0";
+  return h;
+}
+
+TEST(DhcpWriter, WritesBootReplyThatParsesBack) {
+  uint8_t buf[576];
+  std::fill(std::begin(buf), std::end(buf), 0xcc);
+  DhcpWriter w(MutBytes(buf, sizeof buf), reply_header());
+  w.add_u8(opt::kMessageType, kOffer);
+  w.add_ip(opt::kServerId, 0x0a4d0001);
+  w.add_u32(opt::kLeaseTime, 3600);
+  w.add_str(opt::kVendorClass, "PXEClient");
+  w.add_str(opt::kBootfile, "pxelinux.0");
+  const size_t n = w.finish();
+  ASSERT_EQ(n, 300u);  // short reply padded to the BOOTP minimum
+  EXPECT_EQ(buf[0], 2);
+  EXPECT_EQ(buf[1], 1);
+  EXPECT_EQ(buf[2], 6);
+  EXPECT_EQ(load32(&buf[16]), 0x0a4d000bu);
+  EXPECT_EQ(load32(&buf[20]), 0x0a4d0001u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(&buf[44])), "bootstorm");
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(&buf[108])), "pxelinux.0");
+  for (size_t i = 44 + 9; i < 108; ++i) EXPECT_EQ(buf[i], 0) << i;  // sname NUL padded
+  for (size_t i = 34; i < 44; ++i) EXPECT_EQ(buf[i], 0) << i;       // chaddr padding
+  EXPECT_EQ(buf[299], 0);
+  EXPECT_EQ(buf[300], 0xcc);  // nothing written past the end
+  // The parser only takes requests: flip op and read the options back.
+  buf[0] = 1;
+  auto m = parse_dhcp(Bytes(buf, n));
+  ASSERT_TRUE(m) << drop_name(m.error());
+  EXPECT_EQ(m->type, kOffer);
+  EXPECT_EQ(m->xid, 0x96223b65u);
+  EXPECT_TRUE(m->broadcast());
+  EXPECT_EQ(m->server_id, 0x0a4d0001u);
+  EXPECT_EQ(m->chaddr.str(), "52:54:00:12:34:56");
+  EXPECT_TRUE(m->is_pxe());
+}
+
+TEST(DhcpWriter, TruncatesLongNamesAndSplitsLongOptions) {
+  auto h = reply_header();
+  const std::string long_name(200, 'f');
+  h.sname = long_name;
+  h.file = long_name;
+  uint8_t buf[1024];
+  DhcpWriter w(MutBytes(buf, sizeof buf), h);
+  w.add_u8(opt::kMessageType, kAck);
+  std::vector<uint8_t> big(300, 0x41);
+  w.add(opt::kVendorSpecific, Bytes(big.data(), big.size()));
+  const size_t n = w.finish();
+  ASSERT_EQ(n, 240u + 3 + (2 + 255) + (2 + 45) + 1);
+  EXPECT_EQ(buf[44 + 62], 'f');
+  EXPECT_EQ(buf[44 + 63], 0);  // sname keeps its NUL
+  EXPECT_EQ(buf[108 + 126], 'f');
+  EXPECT_EQ(buf[108 + 127], 0);  // file keeps its NUL
+  EXPECT_EQ(buf[243], opt::kVendorSpecific);
+  EXPECT_EQ(buf[244], 255);
+  EXPECT_EQ(buf[243 + 257], opt::kVendorSpecific);
+  EXPECT_EQ(buf[243 + 258], 45);
+  EXPECT_EQ(buf[n - 1], opt::kEnd);
+}
+
+TEST(DhcpWriter, OverflowGivesZero) {
+  for (size_t cap : {0u, 100u, 240u, 299u}) {
+    std::vector<uint8_t> buf(cap);
+    DhcpWriter w(MutBytes(buf.data(), buf.size()), reply_header());
+    w.add_u8(opt::kMessageType, kOffer);
+    EXPECT_EQ(w.finish(), 0u) << cap;
+  }
+  std::vector<uint8_t> buf(300);
+  DhcpWriter w(MutBytes(buf.data(), buf.size()), reply_header());
+  w.add_u8(opt::kMessageType, kOffer);
+  EXPECT_EQ(w.finish(), 300u);
+}
+
+}  // namespace
+}  // namespace bs::proto
