@@ -1,0 +1,101 @@
+#include "reply.hpp"
+
+namespace bs::dhcp {
+
+using namespace proto;
+
+std::string_view boot_file(const snap::Snapshot& s, const snap::Host* host,
+                           std::optional<uint16_t> arch) {
+  const uint16_t a = arch.value_or(kArchBios);
+  if (a == kArchBios) {
+    if (host && !host->boot_bios.empty()) return host->boot_bios;
+    return s.boot_bios;
+  }
+  if (a == kArchUefiX64 || a == kArchUefiX64Alt) {
+    if (host && !host->boot_uefi_x64.empty()) return host->boot_uefi_x64;
+    return s.boot_uefi_x64;
+  }
+  return {};
+}
+
+ReplyTarget reply_target(const DhcpMessage& m, uint8_t reply_type, Ip4 ciaddr, Ip4 yiaddr) {
+  const ReplyTarget broadcast{kBroadcastMac, 0xffffffffu, kDhcpClientPort};
+  if (m.giaddr != 0) return ReplyTarget{Mac{}, m.giaddr, kDhcpServerPort};
+  if (reply_type == kNak) return broadcast;
+  if (ciaddr != 0) return ReplyTarget{m.chaddr, ciaddr, kDhcpClientPort};
+  if (m.broadcast() || yiaddr == 0) return broadcast;
+  return ReplyTarget{m.chaddr, yiaddr, kDhcpClientPort};
+}
+
+std::string_view format_ip(Ip4 a, char (&buf)[16]) {
+  size_t n = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    unsigned v = (a >> shift) & 0xff;
+    if (v >= 100) buf[n++] = char('0' + v / 100);
+    if (v >= 10) buf[n++] = char('0' + v / 10 % 10);
+    buf[n++] = char('0' + v % 10);
+    if (shift) buf[n++] = '.';
+  }
+  return {buf, n};
+}
+
+size_t write_reply(const snap::Snapshot& s, const DhcpMessage& m, const Reply& r, MutBytes out) {
+  constexpr size_t kIpUdp = 28;
+  const size_t max_msg = m.max_msg_size > 576 ? m.max_msg_size : 576;
+  if (out.size() > max_msg - kIpUdp) out = out.first(max_msg - kIpUdp);
+
+  const bool nak = r.type == kNak;
+  DhcpReplyHeader h;
+  h.xid = m.xid;
+  h.flags = m.flags;
+  if (nak && m.giaddr != 0)
+    h.flags |= kBootpBroadcastFlag;  // RFC 2131 4.3.2: the relay broadcasts it
+  h.giaddr = m.giaddr;
+  h.chaddr = m.chaddr;
+  if (!nak) {
+    h.ciaddr = r.ciaddr;
+    h.yiaddr = r.yiaddr;
+    h.siaddr = s.server_ip;
+    h.file = r.boot_file;
+  }
+  DhcpWriter w(out, h);
+  w.add_u8(opt::kMessageType, r.type);
+  w.add_ip(opt::kServerId, s.server_ip);
+  if (nak) {
+    if (!r.message.empty()) w.add_str(opt::kMessage, r.message);
+    return w.finish();
+  }
+  if (r.lease_s != 0) {
+    w.add_u32(opt::kLeaseTime, r.lease_s);
+    w.add_u32(opt::kRenewalTime, r.lease_s / 2);
+    w.add_u32(opt::kRebindingTime, uint32_t(uint64_t(r.lease_s) * 7 / 8));
+  }
+  if (r.pool) {
+    w.add_ip(opt::kSubnetMask, r.pool->mask());
+    if (r.pool->router != 0) w.add_ip(opt::kRouter, r.pool->router);
+    if (!r.pool->dns.empty()) {
+      uint8_t dns[4 * 63];
+      size_t n = 0;
+      for (Ip4 a : r.pool->dns) {
+        if (n + 4 > sizeof(dns)) break;
+        store32(dns + n, a);
+        n += 4;
+      }
+      w.add(opt::kDns, Bytes(dns, n));
+    }
+    if (!r.pool->domain.empty()) w.add_str(opt::kDomainName, r.pool->domain);
+  }
+  if (r.host && !r.host->hostname.empty()) w.add_str(opt::kHostname, r.host->hostname);
+  w.add_str(opt::kTftpServer, r.server_text);
+  if (!r.boot_file.empty()) w.add_str(opt::kBootfile, r.boot_file);
+  if (m.is_pxe()) {
+    static constexpr uint8_t kPxeVendor[] = {6, 1, 8, 255};  // PXE_DISCOVERY_CONTROL = 8, END
+    w.add_str(opt::kVendorClass, "PXEClient");
+    w.add(opt::kVendorSpecific, Bytes(kPxeVendor, sizeof(kPxeVendor)));
+    // PXE 2.1: the client machine identifier is echoed (type 0 + 16-byte UUID).
+    if (m.uuid.size() == 17) w.add(opt::kClientUuid, m.uuid);
+  }
+  return w.finish();
+}
+
+}  // namespace bs::dhcp
