@@ -47,7 +47,7 @@ struct Event {
 
   void set_text(std::string_view s) {
     size_t n = s.size() < sizeof(text) - 1 ? s.size() : sizeof(text) - 1;
-    std::memcpy(text, s.data(), n);
+    if (n) std::memcpy(text, s.data(), n);
     text[n] = 0;
   }
 };

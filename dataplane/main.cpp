@@ -1,0 +1,161 @@
+// bootstorm-dataplane --config FILE: the DPDK process. Brings up EAL on [server] port, creates
+// the exception tap, starts one worker lcore and runs the service thread on the main lcore.
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_pdump.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_timer.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+
+#include "../control/config.hpp"
+#include "cache/loader.hpp"
+#include "control_socket.hpp"
+#include "port/eal.hpp"
+#include "port/ethdev.hpp"
+#include "service.hpp"
+#include "worker.hpp"
+
+namespace {
+
+bs::Shared* g_shared = nullptr;
+
+void on_signal(int) {
+  if (g_shared) g_shared->stop.store(true);
+}
+
+int worker_main(void* arg) {
+  return static_cast<bs::Worker*>(arg)->run();
+}
+
+rte_ring* make_ring(const char* name, unsigned esize, unsigned count) {
+  return rte_ring_create_elem(name, esize, count, int(rte_socket_id()),
+                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bootstorm-dataplane: the DPDK DHCP/TFTP dataplane"};
+  std::string config_path;
+  app.add_option("--config", config_path, "site configuration (TOML)")->required();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e bootstorm-dataplane: %^%l%$: %v");
+
+  auto loaded = bs::config::load(config_path);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) fprintf(stderr, "%s\n", e.str().c_str());
+    return 2;
+  }
+  const bs::config::Config& cfg = *loaded.config;
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.server.state_dir, ec);
+  if (ec) {
+    spdlog::error("state_dir {}: {}", cfg.server.state_dir, ec.message());
+    return 1;
+  }
+
+  auto args = bs::port::eal_args(cfg.server, argv[0]);
+  if (!bs::port::init_eal(args)) {
+    spdlog::error("DPDK EAL initialisation failed (see the EAL messages above)");
+    return 1;
+  }
+  int rc = 1;
+  {
+    auto shared = std::make_unique<bs::Shared>();
+    g_shared = shared.get();
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+
+    rte_timer_subsystem_init();
+    if (rte_pdump_init() != 0) spdlog::warn("rte_pdump_init failed: no live capture");
+    bs::register_telemetry(shared.get());
+
+    rte_mempool* pool = rte_pktmbuf_pool_create("bs_mbufs", 16383, 256, 0,
+                                                RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_socket_id()));
+    bs::port::PortInfo port, exception;
+    std::string error;
+    unsigned worker_lcore = rte_get_next_lcore(-1, 1, 0);
+    if (!pool) {
+      spdlog::error("cannot create the mbuf pool: {}", rte_strerror(rte_errno));
+    } else if (worker_lcore >= RTE_MAX_LCORE) {
+      spdlog::error("[server] lcores = \"{}\" gives no worker lcore: list two (e.g. \"0,1\")",
+                    cfg.server.lcores);
+    } else if (!bs::port::setup_port(bs::port::device_name(cfg.server.port), pool, port, &error)) {
+      spdlog::error("port {}: {}", cfg.server.port, error);
+    } else if (!bs::port::setup_exception(cfg.server.exception, port.mac, cfg.server.address,
+                                          cfg.server.prefix, pool, exception, &error)) {
+      spdlog::error("exception path: {}", error);
+      bs::port::stop_port(port);
+    } else {
+      spdlog::info("port {} up: mac {}, mtu {}; exception tap {} holds {}/{}", port.name,
+                   port.mac.str(), port.mtu, cfg.server.exception,
+                   bs::proto::ip_str(cfg.server.address), int(cfg.server.prefix));
+      shared->events = make_ring("bs_events", sizeof(bs::Event), 16384);
+      shared->load_req = make_ring("bs_load_req", sizeof(void*), 4096);
+      shared->load_done = make_ring("bs_load_done", sizeof(void*), 4096);
+      size_t rcu_size = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+      shared->rcu =
+          static_cast<rte_rcu_qsbr*>(rte_zmalloc("bs_rcu", rcu_size, RTE_CACHE_LINE_SIZE));
+      if (shared->rcu) rte_rcu_qsbr_init(shared->rcu, RTE_MAX_LCORE);
+
+      auto files =
+          std::make_unique<bs::cache::FileTable>(cfg.tftp.root, cfg.server.hugepages, shared->rcu);
+      shared->files = files.get();
+      bs::cache::Loader loader(*files);
+      bs::ControlSocket socket;
+      std::string sock_path = cfg.server.state_dir + "/dataplane.sock";
+
+      bs::WorkerConfig wc;
+      wc.id = 0;
+      wc.port = port;
+      wc.exception = exception;
+      wc.pool = pool;
+      wc.server_ip = cfg.server.address;
+      wc.tftp_port_min = cfg.tftp.port_min;
+      wc.tftp_port_max = cfg.tftp.port_max;
+      // IPv4 (20) + UDP (8) + TFTP header (4): no IP fragments, ever.
+      wc.limits.max_blksize = uint16_t(port.mtu - 32);
+      wc.limits.retransmit_ms = cfg.tftp.retransmit_ms;
+      wc.limits.max_retries = cfg.tftp.retries;
+
+      if (!shared->events || !shared->load_req || !shared->load_done || !shared->rcu) {
+        spdlog::error("cannot create rings: {}", rte_strerror(rte_errno));
+      } else if (loader.init_error() != 0) {
+        spdlog::error("io_uring: {}", strerror(-loader.init_error()));
+      } else if (!socket.listen(sock_path, &error)) {
+        spdlog::error("control socket: {}", error);
+      } else {
+        auto worker = std::make_unique<bs::Worker>(wc, *shared);
+        if (!worker->ok()) {
+          spdlog::error("worker setup failed: {}", rte_strerror(rte_errno));
+        } else {
+          bs::Service service(*shared, loader, socket, cfg.server.state_dir);
+          service.restore();
+          rte_eal_remote_launch(worker_main, worker.get(), worker_lcore);
+          spdlog::info("serving DHCP and TFTP (root {}) on {}; control socket {}", cfg.tftp.root,
+                       bs::proto::ip_str(cfg.server.address), sock_path);
+          service.run();
+          rte_eal_mp_wait_lcore();
+          spdlog::info("stopping");
+          rc = 0;
+        }
+      }
+      bs::port::stop_port(exception);
+      bs::port::stop_port(port);
+      rte_free(shared->rcu);
+    }
+    g_shared = nullptr;
+  }
+  rte_eal_cleanup();
+  return rc;
+}

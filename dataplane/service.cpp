@@ -1,0 +1,206 @@
+#include "service.hpp"
+
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_telemetry.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "snapshot/wire.hpp"
+
+namespace bs {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+constexpr auto kStatsEvery = std::chrono::seconds(1);
+constexpr auto kRescanEvery = std::chrono::seconds(5);
+constexpr unsigned kIdleSleepUs = 500;
+
+Shared* g_telemetry_shared = nullptr;
+
+int telemetry_counters(const char*, const char*, rte_tel_data* d) {
+  if (!g_telemetry_shared) return -1;
+  const WorkerCounters& c = g_telemetry_shared->counters;
+  rte_tel_data_start_dict(d);
+#define BS_X(name, text) rte_tel_data_add_dict_u64(d, #name, c.name.get());
+  BS_WORKER_COUNTERS(BS_X)
+#undef BS_X
+  for (unsigned i = 1; i < kDropCount; ++i)
+    rte_tel_data_add_dict_u64(d, (std::string("drop_") + drop_name(Drop(i))).c_str(),
+                              c.drops[i].get());
+  return 0;
+}
+}  // namespace
+
+void register_telemetry(Shared* shared) {
+  g_telemetry_shared = shared;
+  rte_telemetry_register_cmd("/bootstorm/counters", telemetry_counters,
+                             "bootstorm worker counters and drops by reason. No parameters");
+}
+
+Service::Service(Shared& shared, cache::Loader& loader, ControlSocket& socket,
+                 std::string state_dir)
+    : shared_(shared), loader_(loader), socket_(socket), state_dir_(std::move(state_dir)) {}
+
+Service::~Service() {
+  // Workers have stopped: nothing holds a snapshot any more.
+  for (auto& r : retired_) delete r.snapshot;
+}
+
+void Service::restore() {
+  std::ifstream in(state_dir_ + "/snapshot.json");
+  if (!in) {
+    refresh_files();  // serve the TFTP root even before any snapshot arrives
+    return;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string error;
+  auto s = snap::decode(ss.str(), &error);
+  if (!s) {
+    spdlog::warn("ignoring saved snapshot {}/snapshot.json: {}", state_dir_, error);
+    refresh_files();
+    return;
+  }
+  spdlog::info("restored snapshot generation {} from {}", s->generation, state_dir_);
+  apply(std::make_unique<snap::Snapshot>(std::move(*s)));
+}
+
+void Service::refresh_files() {
+  for (cache::FileSlot* slot : shared_.files->refresh(current_.get())) loader_.request(slot);
+  watch_.watch_tree(shared_.files->root());  // directories created since the last scan
+}
+
+void Service::apply(std::unique_ptr<snap::Snapshot> s) {
+  uint64_t gen = s->generation;
+  const snap::Snapshot* old = current_.release();
+  current_ = std::move(s);
+  refresh_files();  // virtual files and preloads of the new snapshot
+  shared_.snapshot.store(current_.get(), std::memory_order_release);
+  if (old) retired_.push_back({rte_rcu_qsbr_start(shared_.rcu), old});
+
+  // Keep it, so a restarted dataplane serves at once; write-then-rename keeps the old on a crash.
+  std::string path = state_dir_ + "/snapshot.json", tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << snap::encode(*current_);
+    out.flush();
+    if (!out) spdlog::warn("could not save the snapshot to {}", tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    spdlog::warn("could not save the snapshot to {}", path);
+  spdlog::info("applied snapshot generation {}: {} pools, {} hosts, {} files", gen,
+               current_->pools.size(), current_->hosts.size(), current_->files.size());
+  socket_.send(json{{"type", "applied"}, {"generation", gen}}.dump());
+}
+
+void Service::on_line(std::string_view line) {
+  json j = json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+    socket_.send(json{{"type", "rejected"}, {"error", "not a JSON message with a type"}}.dump());
+    return;
+  }
+  const std::string type = j["type"].get<std::string>();
+  if (type == "snapshot" && j.contains("snapshot")) {
+    std::string error;
+    auto s = snap::decode(j["snapshot"].dump(), &error);
+    if (!s) {
+      spdlog::error("rejected snapshot: {}", error);
+      socket_.send(json{{"type", "rejected"}, {"error", error}}.dump());
+      return;
+    }
+    apply(std::make_unique<snap::Snapshot>(std::move(*s)));
+  } else {
+    socket_.send(json{{"type", "rejected"}, {"error", "unknown message type " + type}}.dump());
+  }
+}
+
+unsigned Service::drain_events() {
+  Event ev[64];
+  unsigned n = rte_ring_dequeue_burst_elem(shared_.events, ev, sizeof(Event), 64, nullptr);
+  for (unsigned i = 0; i < n; ++i) socket_.send(wire::encode_event(ev[i]));
+  return n;
+}
+
+void Service::send_stats() {
+  const WorkerCounters& c = shared_.counters;
+  json counters, drops;
+#define BS_X(name, text) counters[#name] = c.name.get();
+  BS_WORKER_COUNTERS(BS_X)
+#undef BS_X
+  for (unsigned i = 1; i < kDropCount; ++i)
+    if (uint64_t v = c.drops[i].get()) drops[drop_name(Drop(i))] = v;
+  counters["cache_bytes"] = shared_.files->cached_bytes();
+  counters["cache_loaded_files"] = loader_.loaded_files();
+  counters["cache_failed_loads"] = loader_.failed_files();
+  counters["control_lines_dropped"] = socket_.dropped_lines();
+  socket_.send(json{{"type", "stats"},
+                    {"generation", current_ ? current_->generation : 0},
+                    {"counters", counters},
+                    {"drops", drops.is_null() ? json::object() : drops}}
+                   .dump());
+}
+
+void Service::reclaim() {
+  shared_.files->reclaim();
+  size_t kept = 0;
+  for (auto& r : retired_) {
+    if (rte_rcu_qsbr_check(shared_.rcu, r.token, false) == 1)
+      delete r.snapshot;
+    else
+      retired_[kept++] = r;
+  }
+  retired_.resize(kept);
+}
+
+void Service::run() {
+  auto next_stats = Clock::now() + kStatsEvery;
+  auto next_rescan = Clock::now() + kRescanEvery;
+  auto handler = [this](std::string_view line) { on_line(line); };
+  while (!shared_.stop.load(std::memory_order_relaxed)) {
+    bool busy = socket_.poll(handler);
+    busy |= drain_events() > 0;
+
+    cache::FileSlot* req[64];
+    unsigned nr = rte_ring_dequeue_burst_elem(shared_.load_req, req, sizeof(void*), 64, nullptr);
+    for (unsigned i = 0; i < nr; ++i) loader_.request(req[i]);
+    busy |= nr > 0;
+
+    done_.clear();
+    loader_.poll(done_, busy ? 0 : kIdleSleepUs);
+    for (cache::FileSlot* slot : done_) {
+      while (rte_ring_enqueue_elem(shared_.load_done, &slot, sizeof(void*)) != 0 &&
+             !shared_.stop.load(std::memory_order_relaxed))
+        usleep(50);  // the worker drains this ring every iteration
+      if (slot->state.load() == cache::SlotState::failed)
+        spdlog::warn("loading {} failed: {}", slot->path, strerror(slot->error.load()));
+    }
+    busy |= !done_.empty();
+
+    auto now = Clock::now();
+    if (now >= next_stats) {
+      send_stats();
+      reclaim();
+      next_stats = now + kStatsEvery;
+    }
+    if (watch_.changed()) {
+      refresh_files();
+      busy = true;
+      next_rescan = now + kRescanEvery;
+    } else if (now >= next_rescan) {
+      refresh_files();
+      next_rescan = now + kRescanEvery;
+    }
+    if (!busy && !loader_.busy()) usleep(kIdleSleepUs);
+  }
+}
+
+}  // namespace bs

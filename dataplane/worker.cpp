@@ -1,0 +1,530 @@
+#include "worker.hpp"
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "proto/arp.hpp"
+#include "proto/dhcp.hpp"
+#include "proto/ethernet.hpp"
+#include "proto/tftp_path.hpp"
+
+namespace bs {
+
+using proto::Bytes;
+using proto::MutBytes;
+
+namespace {
+
+constexpr uint16_t kBurst = 32;
+constexpr uint32_t kNeighbours = 4096;
+constexpr uint64_t kIdleBeforeSleepUs = 2000;  // poll this long after the last frame
+constexpr long kIdleSleepNs = 200000;          // then sleep this long per idle iteration
+
+Bytes frame_of(const rte_mbuf* m) {
+  return {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)};
+}
+
+uint64_t realtime_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+void count_unsent(rte_mbuf** pkts, uint16_t unsent, void* userdata) {
+  auto* drops = static_cast<Counter*>(userdata);
+  drops->add(unsent);
+  rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+bool mode_ok(std::string_view mode) {
+  auto eq = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+    return true;
+  };
+  // netascii is served byte for byte for now (line-ending conversion comes with issue #4).
+  return eq(mode, "octet") || eq(mode, "netascii");
+}
+
+}  // namespace
+
+Worker::Worker(const WorkerConfig& c, Shared& shared)
+    : c_(c),
+      shared_(shared),
+      n_(shared.counters),
+      dhcp_(*this, c.id),
+      sessions_(c.tftp_port_min, c.tftp_port_max) {
+  tsc_hz_ = rte_get_tsc_hz();
+  timers_ = std::make_unique<Timer[]>(sessions_.capacity());
+  for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
+    rte_timer_init(&timers_[i].tim);
+    timers_[i].worker = this;
+    timers_[i].index = i;
+  }
+  std::string name = "bs_neigh_" + std::to_string(c.id);
+  rte_hash_parameters hp{};
+  hp.name = name.c_str();
+  hp.entries = kNeighbours;
+  hp.key_len = sizeof(uint32_t);
+  hp.socket_id = int(rte_socket_id());
+  neighbours_ = rte_hash_create(&hp);
+  tx_port_ =
+      static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc("bs_txb", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0));
+  tx_kernel_ =
+      static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc("bs_txk", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0));
+  if (!neighbours_ || !tx_port_ || !tx_kernel_) return;
+  rte_eth_tx_buffer_init(tx_port_, kBurst);
+  rte_eth_tx_buffer_init(tx_kernel_, kBurst);
+  rte_eth_tx_buffer_set_err_callback(tx_port_, count_unsent, &n_.drops[unsigned(Drop::tx_full)]);
+  rte_eth_tx_buffer_set_err_callback(tx_kernel_, count_unsent, &n_.drops[unsigned(Drop::tx_full)]);
+  ok_ = true;
+}
+
+Worker::~Worker() {
+  for (uint32_t i = 0; i < sessions_.capacity(); ++i) rte_timer_stop_sync(&timers_[i].tim);
+  rte_hash_free(neighbours_);
+  rte_free(tx_port_);
+  rte_free(tx_kernel_);
+}
+
+uint64_t Worker::now_us() const {
+  return rte_get_tsc_cycles() * 1000000 / tsc_hz_;
+}
+
+Event Worker::event(EventType t, const proto::Mac& mac, proto::Ip4 ip) const {
+  Event e;
+  e.time_ns = realtime_ns();
+  e.type = t;
+  e.worker = c_.id;
+  e.mac = mac;
+  e.ip = ip;
+  return e;
+}
+
+void Worker::emit(const Event& e) {
+  if (rte_ring_enqueue_elem(shared_.events, const_cast<Event*>(&e), sizeof(Event)) != 0)
+    n_.drops[unsigned(Drop::event_ring_full)].add();
+}
+
+void Worker::adopt_snapshot() {
+  const snap::Snapshot* s = shared_.snapshot.load(std::memory_order_acquire);
+  if (s != snapshot_) {
+    snapshot_ = s;
+    dhcp_.set_snapshot(s);
+  }
+}
+
+int Worker::run() {
+  rte_rcu_qsbr_thread_register(shared_.rcu, c_.id);
+  rte_rcu_qsbr_thread_online(shared_.rcu, c_.id);
+  rte_mbuf* pkts[kBurst];
+  uint64_t last_frame_us = now_us();
+  while (!shared_.stop.load(std::memory_order_relaxed)) {
+    rte_rcu_qsbr_quiescent(shared_.rcu, c_.id);
+    adopt_snapshot();
+
+    uint16_t nb = rte_eth_rx_burst(c_.port.id, 0, pkts, kBurst);
+    n_.rx_packets.add(nb);
+    for (uint16_t i = 0; i < nb; ++i) handle_frame(pkts[i]);
+
+    uint16_t nk = rte_eth_rx_burst(c_.exception.id, 0, pkts, kBurst);
+    n_.from_kernel.add(nk);
+    for (uint16_t i = 0; i < nk; ++i) tx(pkts[i]);
+
+    cache::FileSlot* loaded[kBurst];
+    unsigned nl =
+        rte_ring_dequeue_burst_elem(shared_.load_done, loaded, sizeof(void*), kBurst, nullptr);
+    for (unsigned i = 0; i < nl; ++i) on_loaded(loaded[i]);
+
+    rte_timer_manage();
+    rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
+    rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
+
+    uint64_t now = now_us();
+    if (nb + nk + nl > 0) {
+      last_frame_us = now;
+    } else if (now - last_frame_us > kIdleBeforeSleepUs) {
+      // Idle back-off: an idle appliance must not burn a core (or starve a VM beside it).
+      rte_rcu_qsbr_thread_offline(shared_.rcu, c_.id);
+      timespec ts{0, kIdleSleepNs};
+      nanosleep(&ts, nullptr);
+      rte_rcu_qsbr_thread_online(shared_.rcu, c_.id);
+      n_.idle_sleeps.add();
+    }
+  }
+  rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
+  rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
+  rte_rcu_qsbr_thread_offline(shared_.rcu, c_.id);
+  rte_rcu_qsbr_thread_unregister(shared_.rcu, c_.id);
+  return 0;
+}
+
+void Worker::drop(rte_mbuf* m, Drop reason) {
+  n_.drops[unsigned(reason)].add();
+  rte_pktmbuf_free(m);
+}
+
+void Worker::tx(rte_mbuf* m) {
+  n_.tx_packets.add();
+  rte_eth_tx_buffer(c_.port.id, 0, tx_port_, m);
+}
+
+void Worker::to_kernel(rte_mbuf* m) {
+  n_.to_kernel.add();
+  rte_eth_tx_buffer(c_.exception.id, 0, tx_kernel_, m);
+}
+
+void Worker::learn(proto::Ip4 ip, const proto::Mac& mac) {
+  if (ip == 0 || mac.is_zero() || mac.is_broadcast()) return;
+  rte_hash_add_key_data(neighbours_, &ip, reinterpret_cast<void*>(uintptr_t(mac.key())));
+}
+
+bool Worker::neighbour(proto::Ip4 ip, proto::Mac& out) const {
+  void* data = nullptr;
+  if (rte_hash_lookup_data(neighbours_, &ip, &data) < 0) return false;
+  uint64_t k = uintptr_t(data);
+  for (int i = 5; i >= 0; --i, k >>= 8) out.b[size_t(i)] = uint8_t(k);
+  return true;
+}
+
+void Worker::handle_frame(rte_mbuf* m) {
+  Bytes frame = frame_of(m);
+  auto eth = proto::parse_eth(frame);
+  if (!eth) return drop(m, eth.error());
+  bool for_us = eth->dst == c_.port.mac || (eth->dst.b[0] & 1);  // ours, broadcast or multicast
+  if (!for_us) return drop(m, Drop::eth_not_for_us);
+  if (eth->vlan != 0) return to_kernel(m);  // tagged traffic is not served by the dataplane
+  if (eth->type == proto::kEtherArp) return handle_arp(m, *eth);
+  if (eth->type != proto::kEtherIpv4) return to_kernel(m);
+
+  auto ip = proto::parse_ipv4(frame.subspan(eth->header_len));
+  if (!ip) return drop(m, ip.error());
+  if (ip->proto != proto::kProtoUdp || ip->is_fragment()) return to_kernel(m);
+  auto f = proto::parse_udp_frame(frame);
+  if (!f) return drop(m, f.error());
+
+  const uint16_t dport = f->udp.dport;
+  if (dport == proto::kDhcpServerPort && (ip->dst == c_.server_ip || ip->dst == 0xffffffffu))
+    return handle_dhcp(m, *f);
+  if (ip->dst == c_.server_ip) {
+    if (dport == proto::kTftpPort) return handle_tftp_request(m, *f);
+    if (dport >= c_.tftp_port_min && dport <= c_.tftp_port_max) return handle_tftp_session(m, *f);
+  }
+  to_kernel(m);
+}
+
+void Worker::handle_arp(rte_mbuf* m, const proto::EthHeader& eth) {
+  auto arp = proto::parse_arp(frame_of(m).subspan(eth.header_len));
+  if (!arp) return drop(m, arp.error());
+  learn(arp->spa, arp->sha);
+  if (arp->op == proto::kArpRequest && arp->tpa == c_.server_ip) {
+    // Answer in place: the dataplane owns ARP for the appliance address.
+    proto::Arp reply{proto::kArpReply, c_.port.mac, c_.server_ip, arp->sha, arp->spa};
+    uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+    proto::write_eth(MutBytes(p, proto::kEthHeaderLen), arp->sha, c_.port.mac, proto::kEtherArp);
+    proto::write_arp(MutBytes(p + proto::kEthHeaderLen, proto::kArpLen), reply);
+    rte_pktmbuf_data_len(m) = proto::kEthHeaderLen + proto::kArpLen;
+    rte_pktmbuf_pkt_len(m) = proto::kEthHeaderLen + proto::kArpLen;
+    n_.arp_replies.add();
+    return tx(m);
+  }
+  if (arp->op == proto::kArpReply) return to_kernel(m);  // the kernel side may be resolving
+  rte_pktmbuf_free(m);  // requests for other addresses: not ours to answer
+}
+
+void Worker::send_udp(const proto::UdpAddr& a, Bytes head, Bytes tail) {
+  rte_mbuf* r = rte_pktmbuf_alloc(c_.pool);
+  if (!r) {
+    n_.drops[unsigned(Drop::no_mbuf)].add();
+    return;
+  }
+  size_t payload = head.size() + tail.size();
+  uint8_t* p = rte_pktmbuf_mtod(r, uint8_t*);
+  if (proto::kEthIpUdpLen + payload > rte_pktmbuf_tailroom(r)) {
+    rte_pktmbuf_free(r);
+    n_.drops[unsigned(Drop::tx_full)].add();
+    return;
+  }
+  uint8_t* body = p + proto::kEthIpUdpLen;
+  if (!head.empty()) std::memcpy(body, head.data(), head.size());
+  if (!tail.empty()) std::memcpy(body + head.size(), tail.data(), tail.size());
+  uint32_t sum = proto::csum_partial(Bytes(body, payload));
+  proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(payload), sum, ip_id_++);
+  r->data_len = uint16_t(proto::kEthIpUdpLen + payload);
+  r->pkt_len = r->data_len;
+  tx(r);
+}
+
+void Worker::handle_dhcp(rte_mbuf* m, const proto::UdpFrame& f) {
+  auto msg = proto::parse_dhcp(f.payload);
+  if (!msg) return drop(m, msg.error());
+  n_.dhcp_requests.add();
+  rte_mbuf* r = rte_pktmbuf_alloc(c_.pool);
+  if (!r) return drop(m, Drop::no_mbuf);
+  uint8_t* p = rte_pktmbuf_mtod(r, uint8_t*);
+  size_t room = std::min<size_t>(rte_pktmbuf_tailroom(r), c_.port.mtu + proto::kEthHeaderLen);
+  MutBytes out(p + proto::kEthIpUdpLen, room - proto::kEthIpUdpLen);
+  uint64_t now_s = now_us() / 1000000;
+  dhcp::Outcome o = dhcp_.handle(*msg, f.ip.src, now_s, out);
+  if (o.len == 0) {
+    rte_pktmbuf_free(r);
+    if (o.drop != Drop::none) return drop(m, o.drop);
+    return rte_pktmbuf_free(m);  // handled, nothing to answer (RELEASE, DECLINE)
+  }
+  proto::UdpAddr a;
+  a.src_mac = c_.port.mac;
+  a.dst_mac = o.to.dst_mac;
+  if (a.dst_mac.is_zero() && !neighbour(o.to.dst_ip, a.dst_mac))
+    a.dst_mac = f.eth.src;  // a relay: its frame came from it
+  a.src_ip = c_.server_ip;
+  a.dst_ip = o.to.dst_ip;
+  a.sport = proto::kDhcpServerPort;
+  a.dport = o.to.dst_port;
+  uint32_t sum = proto::csum_partial(Bytes(out.data(), o.len));
+  proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(o.len), sum, ip_id_++);
+  r->data_len = uint16_t(proto::kEthIpUdpLen + o.len);
+  r->pkt_len = r->data_len;
+  rte_pktmbuf_free(m);
+  n_.dhcp_replies.add();
+  tx(r);
+}
+
+void Worker::send_tftp_error(const proto::Mac& mac, proto::Ip4 ip, uint16_t sport, uint16_t dport,
+                             uint16_t code, std::string_view msg) {
+  uint8_t buf[4 + 128 + 1];
+  size_t n = proto::write_tftp_error(MutBytes(buf, sizeof(buf)), code,
+                                     msg.substr(0, std::min<size_t>(msg.size(), 128)));
+  proto::UdpAddr a{c_.port.mac, mac, c_.server_ip, ip, sport, dport};
+  send_udp(a, Bytes(buf, n), {});
+}
+
+void Worker::handle_tftp_request(rte_mbuf* m, const proto::UdpFrame& f) {
+  auto pkt = proto::parse_tftp(f.payload);
+  if (!pkt) return drop(m, pkt.error());
+  const proto::Mac peer_mac = f.eth.src;
+  const proto::Ip4 peer_ip = f.ip.src;
+  const uint16_t peer_port = f.udp.sport;
+  auto reply_error = [&](uint16_t code, std::string_view msg) {
+    send_tftp_error(peer_mac, peer_ip, proto::kTftpPort, peer_port, code, msg);
+  };
+  if (pkt->op == proto::TftpOp::wrq) {
+    Event e = event(EventType::tftp_denied, peer_mac, peer_ip);
+    e.code = proto::kErrIllegalOp;
+    e.port = peer_port;
+    e.set_text(pkt->filename);
+    emit(e);
+    reply_error(proto::kErrIllegalOp, "write requests are not served: read-only appliance");
+    return rte_pktmbuf_free(m);
+  }
+  if (pkt->op != proto::TftpOp::rrq) return drop(m, Drop::tftp_opcode);
+  n_.tftp_requests.add();
+
+  proto::TftpPath path;
+  proto::PathError perr = proto::sanitize_tftp_path(pkt->filename, path);
+  const cache::FileIndex* index = shared_.files->index();
+  if (perr != proto::PathError::none || !mode_ok(pkt->mode)) {
+    Event e = event(EventType::tftp_denied, peer_mac, peer_ip);
+    e.port = peer_port;
+    e.set_text(pkt->filename);
+    if (perr != proto::PathError::none) {
+      e.code = proto::kErrAccess;
+      reply_error(proto::kErrAccess, proto::path_error_text(perr));
+    } else {
+      e.code = proto::kErrIllegalOp;
+      reply_error(proto::kErrIllegalOp, "unsupported transfer mode");
+    }
+    emit(e);
+    return rte_pktmbuf_free(m);
+  }
+  cache::FileSlot* slot = index ? index->find(path.view()) : nullptr;
+  if (!slot) {
+    // PXELINUX's config search misses several times per boot: answered from the index alone.
+    n_.tftp_misses.add();
+    Event e = event(EventType::tftp_miss, peer_mac, peer_ip);
+    e.port = peer_port;
+    e.code = proto::kErrNotFound;
+    e.set_text(path.view());
+    emit(e);
+    reply_error(proto::kErrNotFound, "File not found");
+    return rte_pktmbuf_free(m);
+  }
+  uint64_t now = now_us();
+  tftp::Transfer* t = sessions_.open(now);
+  if (!t) {
+    reply_error(proto::kErrUndefined, "server busy, try again");
+    return drop(m, Drop::tftp_sessions_full);
+  }
+  t->peer = {peer_mac, peer_ip, peer_port};
+  t->path = path;
+  t->options = pkt->options;
+  t->start_us = now;
+  rte_pktmbuf_free(m);
+
+  cache::Blob* blob = slot->blob.load(std::memory_order_acquire);
+  if (blob) return activate(t, blob);
+  // Not in memory yet: the loader fetches it while this worker serves other sessions.
+  t->user = slot;
+  t->active = false;
+  if (slot->state.load(std::memory_order_acquire) != cache::SlotState::loading) {
+    if (rte_ring_enqueue_elem(shared_.load_req, &slot, sizeof(void*)) != 0) {
+      return fail_transfer(t, proto::kErrUndefined, "server busy, try again",
+                           EventType::tftp_failed);
+    }
+  }
+  arm(t, now + uint64_t(c_.load_timeout_ms) * 1000);
+}
+
+void Worker::activate(tftp::Transfer* t, cache::Blob* blob) {
+  blob->sessions.fetch_add(1, std::memory_order_relaxed);
+  t->user = blob;
+  t->active = true;
+  n_.tftp_started.add();
+  Event e = event(EventType::tftp_start, t->peer.mac, t->peer.ip);
+  e.port = t->peer.port;
+  e.bytes = blob->size;
+  e.set_text(t->path.view());
+  emit(e);
+  uint64_t now = now_us();
+  act(t, t->session.start(t->options, tftp::File{blob->data, blob->size}, c_.limits, now));
+}
+
+void Worker::act(tftp::Transfer* t, tftp::Step step) {
+  const proto::UdpAddr a{c_.port.mac, t->peer.mac,   c_.server_ip,
+                         t->peer.ip,  t->local_port, t->peer.port};
+  switch (step) {
+    case tftp::Step::none:
+      return;
+    case tftp::Step::send_oack: {
+      uint8_t buf[256];
+      size_t n = proto::write_tftp_oack(MutBytes(buf, sizeof(buf)), t->session.oack());
+      send_udp(a, Bytes(buf, n), {});
+      break;
+    }
+    case tftp::Step::send_data: {
+      uint8_t hdr[4];
+      proto::write_tftp_data_header(MutBytes(hdr, 4), t->session.block());
+      auto* blob = static_cast<cache::Blob*>(t->user);
+      Bytes data(blob->data + t->session.offset(), t->session.length());
+      send_udp(a, Bytes(hdr, 4), data);
+      n_.tftp_data_bytes.add(data.size());
+      break;
+    }
+    case tftp::Step::done:
+      n_.tftp_done.add();
+      return finish(t, EventType::tftp_done, 0);
+    case tftp::Step::failed:
+      return fail_transfer(t, proto::kErrUndefined, "timed out waiting for an acknowledgement",
+                           EventType::tftp_failed);
+  }
+  arm(t, t->session.deadline_us());
+}
+
+void Worker::arm(tftp::Transfer* t, uint64_t deadline_us) {
+  uint64_t now = now_us();
+  uint64_t wait_us = deadline_us > now ? deadline_us - now : 0;
+  uint64_t ticks = wait_us * tsc_hz_ / 1000000;
+  rte_timer_reset(&timers_[t->index].tim, ticks, SINGLE, rte_lcore_id(), timer_cb,
+                  &timers_[t->index]);
+}
+
+void Worker::timer_cb(rte_timer*, void* arg) {
+  auto* tm = static_cast<Timer*>(arg);
+  tm->worker->on_timer(tm->index);
+}
+
+void Worker::on_timer(uint32_t index) {
+  tftp::Transfer* t = sessions_.at(index);
+  if (!t) return;
+  if (!t->active)
+    return fail_transfer(t, proto::kErrUndefined, "file could not be loaded in time",
+                         EventType::tftp_failed);
+  uint32_t before = t->session.retransmits();
+  tftp::Step s = t->session.on_timeout(now_us());
+  n_.tftp_retransmits.add(t->session.retransmits() - before);
+  act(t, s);
+}
+
+void Worker::finish(tftp::Transfer* t, EventType ev, uint16_t code) {
+  rte_timer_stop(&timers_[t->index].tim);
+  Event e = event(ev, t->peer.mac, t->peer.ip);
+  e.port = t->peer.port;
+  e.code = code;
+  e.set_text(t->path.view());
+  e.bytes = t->active ? t->session.bytes_sent() : 0;
+  e.duration_us = uint32_t(std::min<uint64_t>(now_us() - t->start_us, UINT32_MAX));
+  emit(e);
+  if (t->active)
+    static_cast<cache::Blob*>(t->user)->sessions.fetch_sub(1, std::memory_order_release);
+  t->user = nullptr;
+  t->active = false;
+  sessions_.close(t);
+}
+
+void Worker::fail_transfer(tftp::Transfer* t, uint16_t code, std::string_view msg, EventType ev) {
+  n_.tftp_failed.add();
+  send_tftp_error(t->peer.mac, t->peer.ip, t->local_port, t->peer.port, code, msg);
+  finish(t, ev, code);
+}
+
+void Worker::on_loaded(cache::FileSlot* slot) {
+  cache::Blob* blob = slot->blob.load(std::memory_order_acquire);
+  for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
+    tftp::Transfer* t = sessions_.at(i);
+    if (!t || t->active || t->user != slot) continue;
+    if (blob) {
+      rte_timer_stop(&timers_[t->index].tim);
+      activate(t, blob);
+    } else {
+      int err = slot->error.load(std::memory_order_relaxed);
+      n_.drops[unsigned(Drop::tftp_file_error)].add();
+      if (err == ENOENT)
+        fail_transfer(t, proto::kErrNotFound, "File not found", EventType::tftp_miss);
+      else if (err == EACCES || err == EISDIR)
+        fail_transfer(t, proto::kErrAccess, "access violation", EventType::tftp_failed);
+      else
+        fail_transfer(t, proto::kErrUndefined, "read error", EventType::tftp_failed);
+    }
+  }
+}
+
+void Worker::handle_tftp_session(rte_mbuf* m, const proto::UdpFrame& f) {
+  tftp::Transfer* t = sessions_.find(f.udp.dport);
+  if (!t) {
+    send_tftp_error(f.eth.src, f.ip.src, f.udp.dport, f.udp.sport, proto::kErrUnknownTid,
+                    "unknown transfer ID");
+    return drop(m, Drop::tftp_no_session);
+  }
+  if (t->peer.ip != f.ip.src || t->peer.port != f.udp.sport) {
+    // RFC 1350: answer a stranger with ERROR 5 and leave the transfer alone.
+    send_tftp_error(f.eth.src, f.ip.src, f.udp.dport, f.udp.sport, proto::kErrUnknownTid,
+                    "unknown transfer ID");
+    return drop(m, Drop::tftp_wrong_peer);
+  }
+  auto pkt = proto::parse_tftp(f.payload);
+  if (!pkt) return drop(m, pkt.error());
+  rte_pktmbuf_free(m);
+  switch (pkt->op) {
+    case proto::TftpOp::ack:
+      if (t->active) act(t, t->session.on_ack(pkt->block, now_us()));
+      return;
+    case proto::TftpOp::error:
+      // The client gave up (ERROR 8 after a tsize probe is the usual, harmless case).
+      n_.tftp_failed.add();
+      return finish(t, EventType::tftp_failed, pkt->error_code);
+    default:
+      n_.drops[unsigned(Drop::tftp_opcode)].add();
+      return;
+  }
+}
+
+}  // namespace bs

@@ -1,0 +1,43 @@
+#include "eal.hpp"
+
+#include <rte_eal.h>
+
+#include <regex>
+
+namespace bs::port {
+
+bool is_pci_address(const std::string& dev) {
+  static const std::regex pci(R"(^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](,.*)?$)");
+  return std::regex_match(dev, pci);
+}
+
+std::string device_name(const std::string& dev) {
+  std::string name = dev.substr(0, dev.find(','));
+  if (is_pci_address(dev) && name.size() == 7) name = "0000:" + name;  // DPDK's canonical form
+  return name;
+}
+
+std::vector<std::string> eal_args(const config::Server& s, const std::string& prog) {
+  std::vector<std::string> a{prog, "-l", s.lcores, "--file-prefix=" + s.file_prefix,
+                             "--log-level=notice"};
+  if (!s.hugepages) {
+    // No hugepages: EAL memory comes from ordinary pages; 256 MB covers the mbuf pool and rings.
+    a.insert(a.end(), {"--no-huge", "-m", "256"});
+  }
+  if (is_pci_address(s.port)) {
+    a.insert(a.end(), {"-a", s.port});
+  } else {
+    a.insert(a.end(), {"--no-pci", "--vdev=" + s.port});
+  }
+  return a;
+}
+
+bool init_eal(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  return rte_eal_init(int(args.size()), argv.data()) >= 0;
+}
+
+}  // namespace bs::port

@@ -1,0 +1,60 @@
+// What the service thread and a worker share: rings, the published snapshot, RCU, counters.
+// Everything else a worker uses is its own.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "cache/file_table.hpp"
+#include "proto/drop.hpp"
+#include "snapshot/snapshot.hpp"
+
+struct rte_ring;
+struct rte_rcu_qsbr;
+
+namespace bs {
+
+// Single writer (the worker), read by the service thread: relaxed loads and stores, no RMW.
+struct Counter {
+  std::atomic<uint64_t> v{0};
+  void add(uint64_t n = 1) {
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t get() const { return v.load(std::memory_order_relaxed); }
+};
+
+#define BS_WORKER_COUNTERS(X)                                                   \
+  X(rx_packets, "frames received on the boot port")                             \
+  X(tx_packets, "frames sent on the boot port")                                 \
+  X(to_kernel, "frames passed to the exception tap")                            \
+  X(from_kernel, "frames from the exception tap sent on the boot port")         \
+  X(arp_replies, "ARP replies sent for the appliance address")                  \
+  X(dhcp_requests, "DHCP messages handled")                                     \
+  X(dhcp_replies, "DHCP replies sent")                                          \
+  X(tftp_requests, "TFTP read requests")                                        \
+  X(tftp_misses, "TFTP requests for missing files (ERROR 1)")                   \
+  X(tftp_started, "TFTP transfers started")                                     \
+  X(tftp_done, "TFTP transfers completed")                                      \
+  X(tftp_failed, "TFTP transfers failed or aborted")                            \
+  X(tftp_data_bytes, "TFTP DATA payload bytes sent (retransmissions included)") \
+  X(tftp_retransmits, "TFTP packets retransmitted on timeout")                  \
+  X(idle_sleeps, "idle back-off sleeps")
+
+struct WorkerCounters {
+#define BS_X(name, text) Counter name;
+  BS_WORKER_COUNTERS(BS_X)
+#undef BS_X
+  Counter drops[kDropCount];
+};
+
+struct Shared {
+  std::atomic<bool> stop{false};
+  std::atomic<const snap::Snapshot*> snapshot{nullptr};  // published by the service (release)
+  rte_ring* events = nullptr;                            // worker -> service: Event records
+  rte_ring* load_req = nullptr;                          // worker -> service: cache::FileSlot*
+  rte_ring* load_done = nullptr;                         // service -> worker: cache::FileSlot*
+  rte_rcu_qsbr* rcu = nullptr;  // worker reports quiescent states; service reclaims
+  cache::FileTable* files = nullptr;
+  WorkerCounters counters;
+};
+
+}  // namespace bs

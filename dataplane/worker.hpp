@@ -1,0 +1,96 @@
+// A worker lcore: rx burst -> classify -> ARP / DHCP / TFTP (or the exception tap) -> tx.
+// Buffer ownership, everywhere in this file: a function that receives an mbuf either sends it
+// or frees it; what tx did not take is freed by the tx buffer's callback and counted.
+#pragma once
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_timer.h>
+
+#include <memory>
+#include <vector>
+
+#include "dhcp/server.hpp"
+#include "events.hpp"
+#include "port/ethdev.hpp"
+#include "proto/tftp.hpp"
+#include "proto/udp.hpp"
+#include "shared.hpp"
+#include "tftp/session_table.hpp"
+
+namespace bs {
+
+struct WorkerConfig {
+  uint8_t id = 0;
+  port::PortInfo port;       // the boot network
+  port::PortInfo exception;  // the tap to the kernel
+  rte_mempool* pool = nullptr;
+  proto::Ip4 server_ip = 0;
+  uint16_t tftp_port_min = 10000, tftp_port_max = 19999;
+  tftp::Limits limits;
+  uint32_t load_timeout_ms = 10000;  // a transfer waiting on the loader gives up after this
+};
+
+class Worker final : public EventSink {
+ public:
+  Worker(const WorkerConfig& c, Shared& shared);
+  ~Worker() override;
+  bool ok() const { return ok_; }
+  // The lcore's main loop; returns when shared.stop is set.
+  int run();
+
+  void emit(const Event& e) override;
+
+ private:
+  struct Timer {
+    rte_timer tim;
+    Worker* worker;
+    uint32_t index;
+  };
+
+  void handle_frame(rte_mbuf* m);
+  void handle_arp(rte_mbuf* m, const proto::EthHeader& eth);
+  void handle_dhcp(rte_mbuf* m, const proto::UdpFrame& f);
+  void handle_tftp_request(rte_mbuf* m, const proto::UdpFrame& f);
+  void handle_tftp_session(rte_mbuf* m, const proto::UdpFrame& f);
+  void to_kernel(rte_mbuf* m);
+  void drop(rte_mbuf* m, Drop reason);
+
+  // TFTP
+  void activate(tftp::Transfer* t, cache::Blob* blob);
+  void act(tftp::Transfer* t, tftp::Step step);
+  void finish(tftp::Transfer* t, EventType ev, uint16_t code);
+  void fail_transfer(tftp::Transfer* t, uint16_t code, std::string_view msg, EventType ev);
+  void arm(tftp::Transfer* t, uint64_t deadline_us);
+  void on_timer(uint32_t index);
+  void on_loaded(cache::FileSlot* slot);
+  static void timer_cb(rte_timer* tim, void* arg);
+
+  // Sending
+  void send_udp(const proto::UdpAddr& a, proto::Bytes head, proto::Bytes tail);
+  void send_tftp_error(const proto::Mac& mac, proto::Ip4 ip, uint16_t sport, uint16_t dport,
+                       uint16_t code, std::string_view msg);
+  void tx(rte_mbuf* m);
+  void learn(proto::Ip4 ip, const proto::Mac& mac);
+  bool neighbour(proto::Ip4 ip, proto::Mac& out) const;
+  void adopt_snapshot();
+  Event event(EventType t, const proto::Mac& mac, proto::Ip4 ip) const;
+
+  uint64_t now_us() const;
+
+  WorkerConfig c_;
+  Shared& shared_;
+  WorkerCounters& n_;
+  bool ok_ = false;
+  dhcp::Server dhcp_;
+  tftp::SessionTable sessions_;
+  std::unique_ptr<Timer[]> timers_;  // one per session slot
+  const snap::Snapshot* snapshot_ = nullptr;
+  rte_hash* neighbours_ = nullptr;
+  rte_eth_dev_tx_buffer* tx_port_ = nullptr;
+  rte_eth_dev_tx_buffer* tx_kernel_ = nullptr;
+  uint16_t ip_id_ = 0;
+  uint64_t tsc_hz_ = 0;
+};
+
+}  // namespace bs
