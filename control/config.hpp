@@ -28,7 +28,7 @@ struct Server {
   bool hugepages = false;
   std::string state_dir = "/var/lib/bootstorm";
   uint16_t http_port = 80;
-  std::string lcores = "0,1";  // EAL lcore list: first = service thread, second = worker
+  std::string lcores = "0,1";             // EAL lcore list: first = service thread, second = worker
   std::string file_prefix = "bootstorm";  // EAL --file-prefix
 };
 
@@ -47,11 +47,11 @@ struct Dhcp {
 };
 
 struct Tftp {
-  std::string root;                // absolute
-  uint16_t port_min = 10000;       // transfer ports (outside the kernel's ephemeral range)
+  std::string root;           // absolute (a relative root is taken relative to the config)
+  uint16_t port_min = 10000;  // transfer ports (outside the kernel's ephemeral range)
   uint16_t port_max = 19999;
-  uint32_t retransmit_ms = 1000;   // first retransmission timeout
-  uint32_t retries = 5;            // then ERROR and the session is freed
+  uint32_t retransmit_ms = 1000;  // first retransmission timeout
+  uint32_t retries = 5;           // then ERROR and the session is freed
 };
 
 struct Boot {
@@ -61,9 +61,9 @@ struct Boot {
 
 struct Profile {
   std::string name;
-  std::string kernel;  // relative to [tftp] root
-  std::string initrd;  // relative to [tftp] root
-  std::string append;  // may hold {{kickstart_url}}, {{hostname}}, {{address}}
+  std::string kernel;     // relative to [tftp] root
+  std::string initrd;     // relative to [tftp] root
+  std::string append;     // may hold {{kickstart_url}}, {{hostname}}, {{address}}
   std::string kickstart;  // template path, absolute after loading (relative to the config)
 };
 
@@ -88,11 +88,23 @@ struct Config {
 
   const Profile* find_profile(const std::string& name) const;
   const Host* find_host(const proto::Mac& mac) const;
+  const Pool* pool_for(proto::Ip4 address) const;  // the pool whose subnet holds address
+
+  // "http://<server address>[:<http_port> unless 80]/ks/<hostname>.ks"
+  std::string kickstart_url(const Host& h) const;
+  // Every placeholder value a host's templates may use: the built-ins (see kBuiltinPlaceholders;
+  // kickstart_url only when its profile has a kickstart, gateway only when its pool has a
+  // router) plus the host's vars.
+  std::map<std::string, std::string> placeholders(const Host& h) const;
 };
 
+// hostname, address, mac, kickstart_url, server (appliance IP), netmask, gateway.
+extern const std::vector<std::string> kBuiltinPlaceholders;
+
 struct LoadResult {
-  std::optional<Config> config;     // set only when errors is empty
-  std::vector<ConfigError> errors;  // every error found, in file order
+  std::optional<Config> config;       // set only when errors is empty
+  std::vector<ConfigError> errors;    // every error found, in file order
+  std::vector<ConfigError> warnings;  // e.g. kernels not (yet) under [tftp] root
 };
 
 // Parses, validates, and checks that referenced files exist (kickstart templates; kernels,

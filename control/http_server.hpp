@@ -1,0 +1,44 @@
+// The control process's HTTP server (cpp-httplib), on the appliance address:
+//   GET /ks/<hostname>.ks   the host's rendered kickstart (text/plain), 404 for anything else
+//   GET /status             JSON: generations, dataplane link, event counts
+//   GET /metrics            Prometheus text: events by type, link state, generations
+// The listening socket gets IP_FREEBIND, so it binds before the dataplane's tap holds the
+// address; a failed bind is retried every second. Each request is logged like an access log.
+#pragma once
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "stats.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace bs::control {
+
+class HttpServer {
+ public:
+  HttpServer(std::map<std::string, std::string> kickstarts, Stats& stats);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Starts the server thread; returns at once (binding is retried in the thread).
+  void start(const std::string& address, uint16_t port);
+  void stop();
+  bool listening() const { return listening_.load(); }
+
+ private:
+  void run(std::string address, uint16_t port);
+
+  std::map<std::string, std::string> kickstarts_;  // hostname -> kickstart
+  Stats& stats_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false}, listening_{false}, finished_{false};
+};
+
+}  // namespace bs::control
