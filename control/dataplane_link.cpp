@@ -66,7 +66,13 @@ void DataplaneLink::handle_line(const std::string& line) {
     auto e = wire::decode_event(line);
     if (!e) return spdlog::warn("dataplane: malformed event ignored: {}", line.substr(0, 200));
     stats_.event(e->type);
-    spdlog::info("{}", format_event(*e, via_));
+    auto now = LogLimiter::Clock::now();
+    if (limiter_.allow(now)) spdlog::info("{}", format_event(*e, via_));
+    if (uint64_t n = limiter_.due_report(now))
+      spdlog::warn(
+          "{} event log lines suppressed (over 200 lines/s); every event is still "
+          "counted in /metrics",
+          n);
   } else if (type == "applied") {
     uint64_t g = j.value("generation", uint64_t(0));
     stats_.applied(g);

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "event_log.hpp"
 #include "stats.hpp"
 
 namespace bs::control {
@@ -34,6 +35,7 @@ class DataplaneLink {
   Stats& stats_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  LogLimiter limiter_;
 };
 
 }  // namespace bs::control

@@ -1,5 +1,6 @@
 #include "event_log.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace bs::control {
@@ -83,6 +84,32 @@ std::string format_event(const Event& e, const std::string& via) {
     default:
       return std::string("unknown event from ") + mac + " " + ip;
   }
+}
+
+}  // namespace bs::control
+
+namespace bs::control {
+
+bool LogLimiter::allow(Clock::time_point now) {
+  if (last_ != Clock::time_point{}) {
+    double elapsed = std::chrono::duration<double>(now - last_).count();
+    tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+  }
+  last_ = now;
+  if (tokens_ >= 1) {
+    tokens_ -= 1;
+    return true;
+  }
+  ++suppressed_;
+  return false;
+}
+
+uint64_t LogLimiter::due_report(Clock::time_point now) {
+  if (suppressed_ == 0 || now - last_report_ < std::chrono::seconds(1)) return 0;
+  last_report_ = now;
+  uint64_t n = suppressed_;
+  suppressed_ = 0;
+  return n;
 }
 
 }  // namespace bs::control

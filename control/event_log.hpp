@@ -1,5 +1,7 @@
 // Dataplane events as the log lines operators know from ISC dhcpd and tftpd-hpa.
 #pragma once
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "../dataplane/events.hpp"
@@ -17,5 +19,29 @@ namespace bs::control {
 //   tftp_miss       <file>: file not found (to <ip>)
 //   ... see event_log.cpp for the rest.
 std::string format_event(const Event& e, const std::string& via);
+
+}  // namespace bs::control
+
+namespace bs::control {
+
+// Keeps a storm from flooding the log: a token bucket of `rate` lines per second with a burst
+// of `burst`. Events over the limit are still counted (Stats, /metrics); only their lines are
+// suppressed, and the number suppressed is reported once per second.
+class LogLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  LogLimiter(double rate = 200, double burst = 1000) : rate_(rate), burst_(burst), tokens_(burst) {}
+  // True if a line may be written now.
+  bool allow(Clock::time_point now);
+  // Lines suppressed since the last report, if a report is due (at most once per second);
+  // 0 otherwise.
+  uint64_t due_report(Clock::time_point now);
+
+ private:
+  double rate_, burst_, tokens_;
+  Clock::time_point last_{};
+  Clock::time_point last_report_{};
+  uint64_t suppressed_ = 0;
+};
 
 }  // namespace bs::control

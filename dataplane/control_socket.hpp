@@ -22,6 +22,7 @@ class ControlSocket {
   bool connected() const { return client_ >= 0; }
   uint64_t dropped_lines() const { return dropped_; }
   int listen_fd() const { return listen_; }
+  int client_fd() const { return client_; }
 
  private:
   void disconnect();

@@ -1,5 +1,6 @@
 #include "service.hpp"
 
+#include <poll.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
@@ -22,7 +23,12 @@ using Clock = std::chrono::steady_clock;
 namespace {
 constexpr auto kStatsEvery = std::chrono::seconds(1);
 constexpr auto kRescanEvery = std::chrono::seconds(5);
+// When idle the service thread blocks in poll() on its sockets and the inotify descriptor;
+// worker rings (events, load requests) are looked at every 0.5 ms for 100 ms after the last
+// activity, then every 5 ms.
 constexpr unsigned kIdleSleepUs = 500;
+constexpr int kDeepIdleWaitMs = 5;
+constexpr auto kDeepIdleAfter = std::chrono::milliseconds(100);
 
 Shared* g_telemetry_shared = nullptr;
 
@@ -161,10 +167,20 @@ void Service::reclaim() {
   retired_.resize(kept);
 }
 
+void Service::wait_idle(bool deep) {
+  pollfd fds[3] = {
+      {socket_.listen_fd(), POLLIN, 0}, {socket_.client_fd(), POLLIN, 0}, {watch_.fd(), POLLIN, 0}};
+  if (deep)
+    ::poll(fds, 3, kDeepIdleWaitMs);  // negative fds are ignored by poll()
+  else
+    usleep(kIdleSleepUs);
+}
+
 void Service::run() {
   auto next_stats = Clock::now() + kStatsEvery;
   auto next_rescan = Clock::now() + kRescanEvery;
   auto handler = [this](std::string_view line) { on_line(line); };
+  auto last_busy = Clock::now();
   while (!shared_.stop.load(std::memory_order_relaxed)) {
     bool busy = socket_.poll(handler);
     busy |= drain_events() > 0;
@@ -199,7 +215,8 @@ void Service::run() {
       refresh_files();
       next_rescan = now + kRescanEvery;
     }
-    if (!busy && !loader_.busy()) usleep(kIdleSleepUs);
+    if (busy) last_busy = now;
+    if (!busy && !loader_.busy()) wait_idle(now - last_busy > kDeepIdleAfter);
   }
 }
 

@@ -29,6 +29,7 @@ class Service {
   unsigned drain_events();
   void send_stats();
   void reclaim();
+  void wait_idle(bool deep);
 
   Shared& shared_;
   cache::Loader& loader_;

@@ -26,8 +26,13 @@ namespace {
 
 constexpr uint16_t kBurst = 32;
 constexpr uint32_t kNeighbours = 4096;
-constexpr uint64_t kIdleBeforeSleepUs = 2000;  // poll this long after the last frame
-constexpr long kIdleSleepNs = 200000;          // then sleep this long per idle iteration
+// Idle back-off: poll for 2 ms after the last frame, then sleep 200 us per idle iteration;
+// after 50 ms of quiet, 1 ms (an idle appliance costs about 1% of a core, measured in
+// docs/BENCHMARKS.md). Under load the loop never sleeps.
+constexpr uint64_t kIdleBeforeSleepUs = 2000;
+constexpr uint64_t kDeepIdleUs = 50000;
+constexpr long kIdleSleepNs = 200000;
+constexpr long kDeepIdleSleepNs = 1000000;
 
 Bytes frame_of(const rte_mbuf* m) {
   return {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)};
@@ -124,48 +129,60 @@ void Worker::adopt_snapshot() {
   }
 }
 
-int Worker::run() {
+void Worker::attach() {
   rte_rcu_qsbr_thread_register(shared_.rcu, c_.id);
   rte_rcu_qsbr_thread_online(shared_.rcu, c_.id);
+}
+
+void Worker::detach() {
+  rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
+  rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
+  rte_rcu_qsbr_thread_offline(shared_.rcu, c_.id);
+  rte_rcu_qsbr_thread_unregister(shared_.rcu, c_.id);
+}
+
+unsigned Worker::poll_once() {
+  rte_rcu_qsbr_quiescent(shared_.rcu, c_.id);
+  adopt_snapshot();
+
   rte_mbuf* pkts[kBurst];
-  uint64_t last_frame_us = now_us();
+  uint16_t nb = rte_eth_rx_burst(c_.port.id, 0, pkts, kBurst);
+  n_.rx_packets.add(nb);
+  for (uint16_t i = 0; i < nb; ++i) handle_frame(pkts[i]);
+
+  uint16_t nk = rte_eth_rx_burst(c_.exception.id, 0, pkts, kBurst);
+  n_.from_kernel.add(nk);
+  for (uint16_t i = 0; i < nk; ++i) tx(pkts[i]);
+
+  cache::FileSlot* loaded[kBurst];
+  unsigned nl =
+      rte_ring_dequeue_burst_elem(shared_.load_done, loaded, sizeof(void*), kBurst, nullptr);
+  for (unsigned i = 0; i < nl; ++i) on_loaded(loaded[i]);
+
+  rte_timer_manage();
+  rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
+  rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
+  return nb + nk + nl;
+}
+
+int Worker::run() {
+  attach();
+  uint64_t last_work_us = now_us();
   while (!shared_.stop.load(std::memory_order_relaxed)) {
-    rte_rcu_qsbr_quiescent(shared_.rcu, c_.id);
-    adopt_snapshot();
-
-    uint16_t nb = rte_eth_rx_burst(c_.port.id, 0, pkts, kBurst);
-    n_.rx_packets.add(nb);
-    for (uint16_t i = 0; i < nb; ++i) handle_frame(pkts[i]);
-
-    uint16_t nk = rte_eth_rx_burst(c_.exception.id, 0, pkts, kBurst);
-    n_.from_kernel.add(nk);
-    for (uint16_t i = 0; i < nk; ++i) tx(pkts[i]);
-
-    cache::FileSlot* loaded[kBurst];
-    unsigned nl =
-        rte_ring_dequeue_burst_elem(shared_.load_done, loaded, sizeof(void*), kBurst, nullptr);
-    for (unsigned i = 0; i < nl; ++i) on_loaded(loaded[i]);
-
-    rte_timer_manage();
-    rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
-    rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
-
+    unsigned work = poll_once();
     uint64_t now = now_us();
-    if (nb + nk + nl > 0) {
-      last_frame_us = now;
-    } else if (now - last_frame_us > kIdleBeforeSleepUs) {
+    if (work > 0) {
+      last_work_us = now;
+    } else if (now - last_work_us > kIdleBeforeSleepUs) {
       // Idle back-off: an idle appliance must not burn a core (or starve a VM beside it).
       rte_rcu_qsbr_thread_offline(shared_.rcu, c_.id);
-      timespec ts{0, kIdleSleepNs};
+      timespec ts{0, now - last_work_us > kDeepIdleUs ? kDeepIdleSleepNs : kIdleSleepNs};
       nanosleep(&ts, nullptr);
       rte_rcu_qsbr_thread_online(shared_.rcu, c_.id);
       n_.idle_sleeps.add();
     }
   }
-  rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
-  rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
-  rte_rcu_qsbr_thread_offline(shared_.rcu, c_.id);
-  rte_rcu_qsbr_thread_unregister(shared_.rcu, c_.id);
+  detach();
   return 0;
 }
 

@@ -36,8 +36,15 @@ class Worker final : public EventSink {
   Worker(const WorkerConfig& c, Shared& shared);
   ~Worker() override;
   bool ok() const { return ok_; }
-  // The lcore's main loop; returns when shared.stop is set.
+  // The lcore's main loop (attach, poll_once with idle back-off, detach); returns when
+  // shared.stop is set.
   int run();
+  // One iteration of the loop, for run() and for tests that drive a worker step by step
+  // (between attach() and detach(), on an EAL thread). Returns the frames and completions
+  // handled.
+  unsigned poll_once();
+  void attach();  // registers with RCU (thread id = worker id)
+  void detach();  // flushes tx and unregisters
 
   void emit(const Event& e) override;
 

@@ -18,6 +18,7 @@ class RootWatch {
   // Drains pending events without blocking; true if anything under the root changed.
   bool changed();
   bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
 
  private:
   int fd_ = -1;

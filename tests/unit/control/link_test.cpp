@@ -105,6 +105,23 @@ bool eventually(F f) {
   return false;
 }
 
+TEST(EventLog, LimiterCapsTheRateAndReportsWhatItSuppressed) {
+  using Clock = LogLimiter::Clock;
+  LogLimiter lim(/*rate=*/10, /*burst=*/5);
+  Clock::time_point t0 = Clock::now();
+  int allowed = 0;
+  for (int i = 0; i < 100; ++i) allowed += lim.allow(t0);  // a burst at one instant
+  EXPECT_EQ(allowed, 5);
+  EXPECT_EQ(lim.due_report(t0), 95u);
+  EXPECT_EQ(lim.due_report(t0), 0u);  // reported once
+  // Half a second later the bucket holds 5 tokens again (10/s), not more than the burst.
+  allowed = 0;
+  for (int i = 0; i < 100; ++i) allowed += lim.allow(t0 + std::chrono::milliseconds(500));
+  EXPECT_EQ(allowed, 5);
+  EXPECT_EQ(lim.due_report(t0 + std::chrono::milliseconds(500)), 0u);  // within a second
+  EXPECT_EQ(lim.due_report(t0 + std::chrono::milliseconds(1001)), 95u);
+}
+
 TEST(DataplaneLink, SendsSnapshotCountsEventsAndReconnects) {
   FakeDataplane dp;
   Stats stats;
