@@ -22,21 +22,21 @@ struct Counter {
   uint64_t get() const { return v.load(std::memory_order_relaxed); }
 };
 
-#define BS_WORKER_COUNTERS(X)                                                   \
-  X(rx_packets, "frames received on the boot port")                             \
-  X(tx_packets, "frames sent on the boot port")                                 \
-  X(to_kernel, "frames passed to the exception tap")                            \
-  X(from_kernel, "frames from the exception tap sent on the boot port")         \
-  X(arp_replies, "ARP replies sent for the appliance address")                  \
-  X(dhcp_requests, "DHCP messages handled")                                     \
-  X(dhcp_replies, "DHCP replies sent")                                          \
-  X(tftp_requests, "TFTP read requests")                                        \
-  X(tftp_misses, "TFTP requests for missing files (ERROR 1)")                   \
-  X(tftp_started, "TFTP transfers started")                                     \
-  X(tftp_done, "TFTP transfers completed")                                      \
-  X(tftp_failed, "TFTP transfers failed or aborted")                            \
-  X(tftp_data_bytes, "TFTP DATA payload bytes sent (retransmissions included)") \
-  X(tftp_retransmits, "TFTP packets retransmitted on timeout")                  \
+#define BS_WORKER_COUNTERS(X)                                                           \
+  X(rx_packets, "frames received on the boot port")                                     \
+  X(tx_packets, "frames queued for the boot port (refused ones count as drop tx_full)") \
+  X(to_kernel, "frames passed to the exception tap")                                    \
+  X(from_kernel, "frames from the exception tap sent on the boot port")                 \
+  X(arp_replies, "ARP replies sent for the appliance address")                          \
+  X(dhcp_requests, "DHCP messages handled")                                             \
+  X(dhcp_replies, "DHCP replies sent")                                                  \
+  X(tftp_requests, "TFTP read requests")                                                \
+  X(tftp_misses, "TFTP requests for missing files (ERROR 1)")                           \
+  X(tftp_started, "TFTP transfers started")                                             \
+  X(tftp_done, "TFTP transfers completed")                                              \
+  X(tftp_failed, "TFTP transfers failed or aborted")                                    \
+  X(tftp_data_bytes, "TFTP DATA payload bytes sent (retransmissions included)")         \
+  X(tftp_retransmits, "TFTP packets retransmitted on timeout")                          \
   X(idle_sleeps, "idle back-off sleeps")
 
 struct WorkerCounters {

@@ -96,6 +96,12 @@ Worker::Worker(const WorkerConfig& c, Shared& shared)
 }
 
 Worker::~Worker() {
+  // Transfers still in flight give their blobs back, so the cache can reclaim them.
+  for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
+    tftp::Transfer* t = sessions_.at(i);
+    if (t && t->active)
+      static_cast<cache::Blob*>(t->user)->sessions.fetch_sub(1, std::memory_order_release);
+  }
   for (uint32_t i = 0; i < sessions_.capacity(); ++i) rte_timer_stop_sync(&timers_[i].tim);
   rte_hash_free(neighbours_);
   rte_free(tx_port_);
@@ -103,7 +109,8 @@ Worker::~Worker() {
 }
 
 uint64_t Worker::now_us() const {
-  return rte_get_tsc_cycles() * 1000000 / tsc_hz_;
+  // 128-bit product: cycles * 10^6 overflows 64 bits after ~2 h of TSC uptime at 2.5 GHz.
+  return uint64_t(static_cast<unsigned __int128>(rte_get_tsc_cycles()) * 1000000 / tsc_hz_);
 }
 
 Event Worker::event(EventType t, const proto::Mac& mac, proto::Ip4 ip) const {

@@ -2,13 +2,27 @@
 
 #include <rte_eal.h>
 
-#include <regex>
+#include <cctype>
+#include <string_view>
 
 namespace bs::port {
 
+namespace {
+bool hex_run(std::string_view s, size_t& i, size_t n) {
+  for (size_t k = 0; k < n; ++k, ++i)
+    if (i >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+}  // namespace
+
 bool is_pci_address(const std::string& dev) {
-  static const std::regex pci(R"(^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](,.*)?$)");
-  return std::regex_match(dev, pci);
+  // [dddd:]bb:dd.f, optionally followed by ",devargs".
+  std::string_view s(dev);
+  s = s.substr(0, s.find(','));
+  size_t i = 0;
+  if (s.size() > 4 && s[4] == ':' && !(hex_run(s, i, 4) && s[i++] == ':')) return false;
+  return hex_run(s, i, 2) && i < s.size() && s[i++] == ':' && hex_run(s, i, 2) && i < s.size() &&
+         s[i++] == '.' && i + 1 == s.size() && s[i] >= '0' && s[i] <= '7';
 }
 
 std::string device_name(const std::string& dev) {
