@@ -10,7 +10,9 @@
 #include <rte_ring_elem.h>
 #include <rte_timer.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -103,6 +105,7 @@ int main(int argc, char** argv) {
       shared->events = make_ring("bs_events", sizeof(bs::Event), 16384);
       shared->load_req = make_ring("bs_load_req", sizeof(void*), 4096);
       shared->load_done = make_ring("bs_load_done", sizeof(void*), 4096);
+      shared->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
       size_t rcu_size = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
       shared->rcu =
           static_cast<rte_rcu_qsbr*>(rte_zmalloc("bs_rcu", rcu_size, RTE_CACHE_LINE_SIZE));
@@ -128,7 +131,9 @@ int main(int argc, char** argv) {
       wc.limits.retransmit_ms = cfg.tftp.retransmit_ms;
       wc.limits.max_retries = cfg.tftp.retries;
 
-      if (!shared->events || !shared->load_req || !shared->load_done || !shared->rcu) {
+      if (shared->wake_fd < 0) {
+        spdlog::error("eventfd: {}", strerror(errno));
+      } else if (!shared->events || !shared->load_req || !shared->load_done || !shared->rcu) {
         spdlog::error("cannot create rings: {}", rte_strerror(rte_errno));
       } else if (loader.init_error() != 0) {
         spdlog::error("io_uring: {}", strerror(-loader.init_error()));
@@ -153,6 +158,7 @@ int main(int argc, char** argv) {
       bs::port::stop_port(exception);
       bs::port::stop_port(port);
       rte_free(shared->rcu);
+      if (shared->wake_fd >= 0) close(shared->wake_fd);
     }
     g_shared = nullptr;
   }

@@ -23,11 +23,11 @@ using Clock = std::chrono::steady_clock;
 namespace {
 constexpr auto kStatsEvery = std::chrono::seconds(1);
 constexpr auto kRescanEvery = std::chrono::seconds(5);
-// When idle the service thread blocks in poll() on its sockets and the inotify descriptor;
-// worker rings (events, load requests) are looked at every 0.5 ms for 100 ms after the last
-// activity, then every 5 ms.
+// When idle the service thread blocks in poll() on its sockets, the inotify descriptor and the
+// workers' wake-up eventfd: 0.5 ms at a time for 100 ms after the last activity, then up to
+// 100 ms (a worker that queues events or load requests wakes it at once).
 constexpr unsigned kIdleSleepUs = 500;
-constexpr int kDeepIdleWaitMs = 5;
+constexpr int kDeepIdleWaitMs = 100;
 constexpr auto kDeepIdleAfter = std::chrono::milliseconds(100);
 
 Shared* g_telemetry_shared = nullptr;
@@ -168,12 +168,23 @@ void Service::reclaim() {
 }
 
 void Service::wait_idle(bool deep) {
-  pollfd fds[3] = {
-      {socket_.listen_fd(), POLLIN, 0}, {socket_.client_fd(), POLLIN, 0}, {watch_.fd(), POLLIN, 0}};
-  if (deep)
-    ::poll(fds, 3, kDeepIdleWaitMs);  // negative fds are ignored by poll()
-  else
+  if (!deep) {
     usleep(kIdleSleepUs);
+    return;
+  }
+  shared_.service_sleeping.store(true, std::memory_order_seq_cst);
+  // Work queued before the flag was visible would not wake us: look once more.
+  if (rte_ring_count(shared_.events) == 0 && rte_ring_count(shared_.load_req) == 0) {
+    pollfd fds[4] = {{socket_.listen_fd(), POLLIN, 0},
+                     {socket_.client_fd(), POLLIN, 0},  // -1 when none: poll() ignores it
+                     {watch_.fd(), POLLIN, 0},
+                     {shared_.wake_fd, POLLIN, 0}};
+    ::poll(fds, 4, kDeepIdleWaitMs);
+  }
+  shared_.service_sleeping.store(false, std::memory_order_seq_cst);
+  uint64_t count;
+  while (read(shared_.wake_fd, &count, sizeof(count)) > 0) {
+  }
 }
 
 void Service::run() {

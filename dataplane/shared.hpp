@@ -1,6 +1,8 @@
 // What the service thread and a worker share: rings, the published snapshot, RCU, counters.
 // Everything else a worker uses is its own.
 #pragma once
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdint>
 
@@ -55,6 +57,21 @@ struct Shared {
   rte_rcu_qsbr* rcu = nullptr;  // worker reports quiescent states; service reclaims
   cache::FileTable* files = nullptr;
   WorkerCounters counters;
+  // Waking the service thread when it sleeps: it sets service_sleeping before it blocks; a
+  // worker that queued events or load requests and finds the flag set clears it and writes
+  // wake_fd (an eventfd), so the idle service thread needs no frequent polling.
+  int wake_fd = -1;
+  std::atomic<bool> service_sleeping{false};
+  void wake_service() {
+    // Orders the ring enqueue before the flag load (the service stores the flag, then looks at
+    // the rings): without it a store-buffered enqueue could miss a sleeping service.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (service_sleeping.load(std::memory_order_relaxed) &&
+        service_sleeping.exchange(false, std::memory_order_seq_cst)) {
+      uint64_t one = 1;
+      [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof(one));
+    }
+  }
 };
 
 }  // namespace bs

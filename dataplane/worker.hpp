@@ -97,6 +97,7 @@ class Worker final : public EventSink {
   rte_eth_dev_tx_buffer* tx_port_ = nullptr;
   rte_eth_dev_tx_buffer* tx_kernel_ = nullptr;
   uint16_t ip_id_ = 0;
+  bool queued_for_service_ = false;  // events or load requests queued this iteration
   uint64_t tsc_hz_ = 0;
 };
 
