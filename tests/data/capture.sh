@@ -2,8 +2,8 @@
 # Captures the real-client pcaps the codec unit tests read (tests/unit/proto/).
 # Run as root on Debian 12 from anywhere: tests/data/capture.sh [OUTDIR]
 # Needs: tcpdump, ethtool, isc-dhcp-client, qemu-system-x86, ipxe-qemu, tftp-hpa, atftp,
-# libwrap0 (for in.tftpd) and in.tftpd from tftpd-hpa (unpacked privately, never installed as a service:
-#   apt-get download tftpd-hpa && dpkg -x tftpd-hpa_*.deb /tmp/pc-tftpd).
+# and in.tftpd from tftpd-hpa: TFTPD=path, else the script downloads the package and unpacks it
+# into its work directory (never installed as a service; libwrap0 is installed if missing).
 # All traffic stays inside namespaces this script creates (prefix pc-) and removes.
 # PC_TRACE=1 traces the script; PC_KEEP=1 keeps its work directory (/tmp/pc-capture.*).
 set -euo pipefail
@@ -26,7 +26,13 @@ cleanup() {
 trap cleanup EXIT
 
 [[ $(id -u) == 0 ]] || { echo "run as root" >&2; exit 1; }
-[[ -x $TFTPD ]] || { echo "in.tftpd not found at $TFTPD (see header)" >&2; exit 1; }
+if [[ ! -x $TFTPD ]]; then
+  # tftpd-hpa's server, unpacked privately (installing the package would start a service).
+  TFTPD=$WORK/tftpd-hpa/usr/sbin/in.tftpd
+  (cd "$WORK" && apt-get download -q tftpd-hpa >/dev/null && dpkg -x tftpd-hpa_*.deb "$WORK/tftpd-hpa")
+fi
+dpkg-query -W -f='${Status}' libwrap0 2>/dev/null | grep -q "ok installed" ||
+  apt-get install -y -q --no-install-recommends libwrap0 >/dev/null
 
 # Starts tcpdump in namespace $1 on interface $2 writing $3 with filter $4; waits until ready.
 start_tcpdump() {
