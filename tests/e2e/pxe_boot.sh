@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# End to end: a QEMU VM (SeaBIOS + iPXE e1000 ROM, TCG) PXE-boots through the appliance
-# in the lab: DHCP, pxelinux.0, its pxelinux.cfg/01-<mac>, the Debian kernel and the lab's
-# initramfs, which takes a lease, fetches its kickstart over HTTP and prints it. TAP.
-# Usage: pxe_boot_bios.sh BUILD_DIR SOURCE_DIR
+# End to end: a QEMU VM (TCG) PXE-boots through the appliance in the lab, with BIOS firmware
+# (SeaBIOS + iPXE's e1000 ROM -> pxelinux.0) or UEFI (OVMF + iPXE's EFI e1000 driver ->
+# syslinux.efi): DHCP (the boot file chosen by option 93), the boot loader, its
+# pxelinux.cfg/01-<mac>, the Debian kernel and the lab's initramfs, which takes a lease,
+# fetches its kickstart over HTTP and prints it. TAP.
+# Usage: pxe_boot.sh BUILD_DIR SOURCE_DIR bios|uefi
 set -euo pipefail
 # shellcheck source=tools/lab/tap.sh
 source "$(cd "${2:?source dir}" && pwd)/tools/lab/tap.sh"
-bs_test_begin "$@"
+firmware=${3:?firmware: bios or uefi}
+bs_test_begin "$1" "$2"
+BS_TEST_NAME=pxe-boot-$firmware  # one log per firmware
+case $firmware in
+bios) loader=pxelinux.0 second_stage=ldlinux.c32 ;;
+uefi) loader=syslinux.efi second_stage=ldlinux.e64 ;;
+*) tap_bail "firmware must be bios or uefi, not '$firmware'" ;;
+esac
 
 vmlog=$BS_TEST_LOGDIR/$BS_TEST_NAME.vm.log
 bs_test_appliance_up
 
 # The console goes to the test log as TAP comments.
 set +e
-"$BS_REPO/tools/lab/vm" --log "$vmlog" --timeout "${BS_VM_TIMEOUT:-600}" --prefix '# ' 2>&1 |
+"$BS_REPO/tools/lab/vm" --firmware "$firmware" --log "$vmlog" --timeout "${BS_VM_TIMEOUT:-600}" --prefix '# ' 2>&1 |
     sed -u 's/^\([^#]\)/# \1/'
 vm_rc=${PIPESTATUS[0]}
 set -e
@@ -23,8 +32,8 @@ marker() { sed -n "s/^BOOTSTORM-E2E $1 //p" <<<"$console" | head -n1; }
 
 tap_is "VM boot completed (initramfs reported ok; tools/lab/vm status)" "$vm_rc" 0
 tap_contains "iPXE got the reservation 10.77.0.11" "$console" "net0: 10.77.0.11/"
-tap_contains "iPXE loaded pxelinux.0 from the appliance" "$console" "tftp://$BS_SERVER_IP/pxelinux.0... ok"
-tap_contains "PXELINUX ran" "$console" "PXELINUX"
+tap_contains "iPXE loaded $loader from the appliance" "$console" "tftp://$BS_SERVER_IP/$loader... ok"
+if [[ $firmware == bios ]]; then tap_contains "PXELINUX ran" "$console" "PXELINUX"; fi
 tap_contains "the kernel started the initramfs" "$console" "BOOTSTORM-E2E init kernel"
 tap_is "the initramfs's udhcpc lease is the reservation" "$(marker lease)" "10.77.0.11"
 tap_contains "kernel command line carries the rendered kickstart URL" "$(marker cmdline)" \
@@ -54,7 +63,10 @@ else
 fi
 
 # What the operator sees: dhcpd/tftpd-style log lines from the control process.
-tap_contains "appliance log: DHCPACK on 10.77.0.11" "$applog" "DHCPACK on 10.77.0.11"
+tap_contains "appliance log: DHCPACK on 10.77.0.11 with the $firmware boot file (option 93)" \
+    "$applog" "DHCPACK on 10.77.0.11 to $BS_VM_MAC via $BS_EXCEPTION_IF (boot file $loader)"
+tap_contains "appliance log: sent $second_stage (the loader's second stage)" "$applog" \
+    "sent $second_stage to 10.77.0.11"
 if grep -Eq "sent [^ ]*initrd\.img to 10\.77\.0\.11" <<<"$applog"; then
     tap_ok "appliance log: sent initrd.img to 10.77.0.11"
 else
