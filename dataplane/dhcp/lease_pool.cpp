@@ -18,7 +18,7 @@ uint32_t range_count(const snap::Pool& p) {
 
 }  // namespace
 
-void LeasePool::configure(const snap::Snapshot& s) {
+bool LeasePool::configure(const snap::Snapshot& s) {
   // What survives the swap, copied out before the slots are laid out again.
   std::vector<Lease> old;
   old.reserve(slots_.size());
@@ -42,9 +42,9 @@ void LeasePool::configure(const snap::Snapshot& s) {
   }
   range_slots_ = uint32_t(total);
 
-  host_by_mac_.reset(s.hosts.size());
-  host_by_ip_.reset(s.hosts.size());
-  extra_slot_.reset(s.hosts.size());
+  bool ok = host_by_mac_.reset(s.hosts.size());
+  ok &= host_by_ip_.reset(s.hosts.size());
+  ok &= extra_slot_.reset(s.hosts.size());
   for (size_t h = 0; h < s.hosts.size(); ++h) {
     if (!host_by_mac_.find(s.hosts[h].mac.key()))
       host_by_mac_.insert(s.hosts[h].mac.key(), uint32_t(h));
@@ -68,7 +68,8 @@ void LeasePool::configure(const snap::Snapshot& s) {
     for (uint32_t k = 0; k < r.count; ++k)
       if (excluded(r.first + k)) blocked_[r.word + k / 64] |= bit(k);
 
-  by_mac_.reset(slots_.size());
+  ok &= by_mac_.reset(slots_.size());
+  if (!ok) return false;
   for (const Lease& l : old) {
     Lease* n = slot(l.ip);
     if (!n || n->state != LeaseState::free) continue;
@@ -80,6 +81,7 @@ void LeasePool::configure(const snap::Snapshot& s) {
       hold(n, l.mac, l.state, l.expires_s);
     }
   }
+  return true;
 }
 
 int LeasePool::pool_of(proto::Ip4 a) const {

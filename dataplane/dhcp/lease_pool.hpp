@@ -33,8 +33,9 @@ class LeasePool {
  public:
   // Lays out the slots for s's pools and reservations and carries over the current leases that
   // still fit: the address is in a pool range (or is the holder's own reservation) and is not
-  // reserved for another host or otherwise excluded. Allocates.
-  void configure(const snap::Snapshot& s);
+  // reserved for another host or otherwise excluded. Allocates. False when the indexes could
+  // not be created (EAL memory exhausted): the pool must not be used then.
+  bool configure(const snap::Snapshot& s);
 
   // Index of the first pool whose subnet contains a, or -1.
   int pool_of(proto::Ip4 a) const;

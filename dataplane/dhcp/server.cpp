@@ -25,7 +25,10 @@ Server::Server(EventSink& events, uint8_t worker_id) : events_(events), worker_(
 void Server::set_snapshot(const snap::Snapshot* s) {
   snap_ = s;
   if (!s) return;
-  pool_.configure(*s);
+  if (!pool_.configure(*s)) {
+    snap_ = nullptr;  // no lease indexes: serve nothing (dropped as dhcp_no_snapshot)
+    return;
+  }
   server_text_ = format_ip(s->server_ip, server_text_buf_);
 }
 
