@@ -352,46 +352,36 @@ void Worker::handle_tftp_request(rte_mbuf* m, const proto::UdpFrame& f) {
   auto reply_error = [&](uint16_t code, std::string_view msg) {
     send_tftp_error(peer_mac, peer_ip, proto::kTftpPort, peer_port, code, msg);
   };
-  if (pkt->op == proto::TftpOp::wrq) {
-    Event e = event(EventType::tftp_denied, peer_mac, peer_ip);
-    e.code = proto::kErrIllegalOp;
+  // A request answered with an ERROR at once: an event for the log, the ERROR, the frame freed.
+  auto refuse = [&](EventType ev, uint16_t code, std::string_view file, std::string_view msg) {
+    Event e = event(ev, peer_mac, peer_ip);
     e.port = peer_port;
-    e.set_text(pkt->filename);
+    e.code = code;
+    e.set_text(file);
     emit(e);
-    reply_error(proto::kErrIllegalOp, "write requests are not served: read-only appliance");
-    return rte_pktmbuf_free(m);
-  }
+    reply_error(code, msg);
+    rte_pktmbuf_free(m);
+  };
+  if (pkt->op == proto::TftpOp::wrq)
+    return refuse(EventType::tftp_denied, proto::kErrIllegalOp, pkt->filename,
+                  "write requests are not served: read-only appliance");
   if (pkt->op != proto::TftpOp::rrq) return drop(m, Drop::tftp_opcode);
   n_.tftp_requests.add();
 
   proto::TftpPath path;
   proto::PathError perr = proto::sanitize_tftp_path(pkt->filename, path);
+  if (perr != proto::PathError::none)
+    return refuse(EventType::tftp_denied, proto::kErrAccess, pkt->filename,
+                  proto::path_error_text(perr));
+  if (!mode_ok(pkt->mode))
+    return refuse(EventType::tftp_denied, proto::kErrIllegalOp, pkt->filename,
+                  "unsupported transfer mode");
   const cache::FileIndex* index = shared_.files->index();
-  if (perr != proto::PathError::none || !mode_ok(pkt->mode)) {
-    Event e = event(EventType::tftp_denied, peer_mac, peer_ip);
-    e.port = peer_port;
-    e.set_text(pkt->filename);
-    if (perr != proto::PathError::none) {
-      e.code = proto::kErrAccess;
-      reply_error(proto::kErrAccess, proto::path_error_text(perr));
-    } else {
-      e.code = proto::kErrIllegalOp;
-      reply_error(proto::kErrIllegalOp, "unsupported transfer mode");
-    }
-    emit(e);
-    return rte_pktmbuf_free(m);
-  }
   cache::FileSlot* slot = index ? index->find(path.view()) : nullptr;
   if (!slot) {
     // PXELINUX's config search misses several times per boot: answered from the index alone.
     n_.tftp_misses.add();
-    Event e = event(EventType::tftp_miss, peer_mac, peer_ip);
-    e.port = peer_port;
-    e.code = proto::kErrNotFound;
-    e.set_text(path.view());
-    emit(e);
-    reply_error(proto::kErrNotFound, "File not found");
-    return rte_pktmbuf_free(m);
+    return refuse(EventType::tftp_miss, proto::kErrNotFound, path.view(), "File not found");
   }
   uint64_t now = now_us();
   tftp::Transfer* t = sessions_.open(now);
