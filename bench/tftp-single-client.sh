@@ -8,7 +8,7 @@
 #
 # Topology: the client is namespace bs-c0 (the lab's), both servers hang off bs-br0:
 #   bootstorm  10.77.0.1  DPDK net_af_packet on bs-veth0 (namespace bs-srv)
-#   tftpd-hpa  10.77.0.2  in.tftpd on a kernel veth (namespace bs-peer), same TFTP root
+#   tftpd-hpa  10.77.0.2  in.tftpd on a kernel veth (namespace <prefix>-peer, bs_peer_add), same TFTP root
 set -euo pipefail
 # shellcheck source=../tools/lab/lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/lab/lib.sh"
@@ -16,15 +16,13 @@ bs_require_root
 
 size_mib=${1:-64}
 runs=${2:-3}
-peer_ns=bs-peer
 peer_ip=10.77.0.2
 file=bench-${size_mib}m.bin
 work=$(mktemp -d /tmp/bs-bench.XXXXXX)
 
 cleanup() {
     bs_appliance_stop
-    ip netns pids "$peer_ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    ip netns del "$peer_ns" 2>/dev/null || true
+    bs_ns_del "$BS_LAB_PREFIX-peer"
     rm -f "$BS_TFTP_ROOT/$file"
     "$BS_REPO/tools/lab/net" down >/dev/null 2>&1 || true
     rm -rf "$work"
@@ -41,20 +39,14 @@ dpkg-query -W -f='${Status}' libwrap0 2>/dev/null | grep -q "ok installed" ||
     apt-get install -y -q --no-install-recommends libwrap0 >/dev/null
 
 "$BS_REPO/tools/lab/net" up >/dev/null
-ip netns add "$peer_ns"
-ip -n "$peer_ns" link set lo up
-ip -n "$peer_ns" link add bs-p0 type veth peer name bs-p1 netns "$BS_NS_CLI"
-ip -n "$peer_ns" addr add "$peer_ip/24" dev bs-p0
-ip -n "$peer_ns" link set bs-p0 up
-ip -n "$BS_NS_CLI" link set bs-p1 master "$BS_BRIDGE"
-ip -n "$BS_NS_CLI" link set bs-p1 up
+bs_peer_add peer "$peer_ip/24"
 ip -n "$BS_NS_C0" addr add 10.77.0.50/24 dev "$BS_C0_IF" 2>/dev/null || true
 
 head -c $((size_mib << 20)) /dev/urandom >"$BS_TFTP_ROOT/$file"
 rm -rf "$BS_STATE_DIR"
 bs_appliance_start "$work/appliance.log"
 bs_appliance_wait_ready 60
-ip netns exec "$peer_ns" "$tftpd" -L -s -a "$peer_ip:69" "$BS_TFTP_ROOT" &
+ip netns exec "$BS_PEER_NS" "$tftpd" -L -s -a "$peer_ip:69" "$BS_TFTP_ROOT" &
 
 # Idle CPU of the dataplane process (all its threads), over 20 s.
 sleep 5

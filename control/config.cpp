@@ -72,6 +72,14 @@ std::optional<uint32_t> parse_duration(std::string_view s) {
   return uint32_t(n);
 }
 
+// 1800 -> "30m", 3600 -> "1h", 90 -> "90s": the largest unit that divides it.
+std::string duration_str(uint32_t s) {
+  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
+  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
 bool valid_hostname(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
   size_t label = 0;
@@ -100,6 +108,8 @@ bool valid_name(std::string_view s) {
   return true;
 }
 
+}  // namespace
+
 const char* type_name(const toml::node& n) {
   switch (n.type()) {
     case toml::node_type::string:
@@ -118,8 +128,6 @@ const char* type_name(const toml::node& n) {
       return "a date/time";
   }
 }
-
-}  // namespace
 
 void Loader::check_keys(const toml::table& t, const std::string& prefix,
                         const std::vector<std::string>& valid) {
@@ -251,22 +259,81 @@ void Loader::load_server(const toml::table& root) {
   if (auto v = str(*t, "server", "file_prefix", false)) s.file_prefix = *v;
 }
 
+std::optional<uint32_t> Loader::duration(const toml::table& t, const std::string& prefix,
+                                         const std::string& name) {
+  const toml::node* n = t.get(name);
+  if (!n) return std::nullopt;
+  std::optional<uint32_t> d;
+  if (n->is_string()) d = parse_duration(n->as_string()->get());
+  if (n->is_integer() && n->as_integer()->get() > 0 && n->as_integer()->get() < 0xffffffffll)
+    d = uint32_t(n->as_integer()->get());
+  if (!d)
+    error(n->source(), key(prefix, name),
+          "is not a duration (valid: \"30m\", \"1h\", \"90s\", \"2d\" or seconds as an integer)");
+  return d;
+}
+
 void Loader::load_dhcp(const toml::table& root) {
   const toml::table* t = section(root, "dhcp", true);
   if (!t) return pools_ok_ = false, void();
-  check_keys(*t, "dhcp", {"lease_time", "pool"});
-  if (const toml::node* n = t->get("lease_time")) {
-    std::optional<uint32_t> d;
-    if (n->is_string()) d = parse_duration(n->as_string()->get());
-    if (n->is_integer() && n->as_integer()->get() > 0 && n->as_integer()->get() < 0xffffffffll)
-      d = uint32_t(n->as_integer()->get());
-    if (d)
-      cfg_.dhcp.lease_seconds = *d;
+  check_keys(*t, "dhcp",
+             {"lease_time", "renew_time", "rebind_time", "pool", "mode", "authoritative",
+              "rate_limit_per_mac", "rate_limit", "probe"});
+  if (auto m = str(*t, "dhcp", "mode", false)) {
+    if (*m == "proxy" || *m == "server")
+      cfg_.dhcp.proxy = *m == "proxy";
     else
-      error(n->source(), "dhcp.lease_time",
-            "is not a duration (valid: \"30m\", \"1h\", \"90s\", \"2d\" or seconds as an integer)");
+      error(t->get("mode")->source(), "dhcp.mode",
+            "'" + *m + "' is not a mode (valid: \"server\", the default, hands out addresses; " +
+                "\"proxy\" answers PXE clients with boot information only, beside another DHCP " +
+                "server)");
+  }
+  for (auto [name, flag] : {std::pair{"authoritative", &cfg_.dhcp.authoritative},
+                            std::pair{"probe", &cfg_.dhcp.probe}}) {
+    if (const toml::node* n = t->get(name)) {
+      if (n->is_boolean())
+        *flag = n->as_boolean()->get();
+      else
+        error(n->source(), std::string("dhcp.") + name,
+              std::string("is ") + type_name(*n) + " (expected true or false)");
+    }
+  }
+  if (auto v = integer(*t, "dhcp", "rate_limit_per_mac", 0, 1000000))
+    cfg_.dhcp.mac_rate = uint32_t(*v);
+  if (auto v = integer(*t, "dhcp", "rate_limit", 0, 100000000)) cfg_.dhcp.rate = uint32_t(*v);
+  bool lease_ok = true;
+  if (t->get("lease_time")) {
+    auto d = duration(*t, "dhcp", "lease_time");
+    if (d) cfg_.dhcp.lease_seconds = *d;
+    lease_ok = d.has_value();
+  }
+  auto renew = duration(*t, "dhcp", "renew_time");
+  auto rebind = duration(*t, "dhcp", "rebind_time");
+  if (renew) cfg_.dhcp.renew = *renew;
+  if (rebind) cfg_.dhcp.rebind = *rebind;
+  if (lease_ok && (renew || rebind)) {
+    const Dhcp& d = cfg_.dhcp;
+    const uint32_t t1 = d.renew_seconds(), t2 = d.rebind_seconds(), lease = d.lease_seconds;
+    const std::string rule =
+        " (need renew_time < rebind_time < lease_time; by default they are 1/2 and 7/8 of "
+        "lease_time)";
+    if (rebind && t2 >= lease)
+      error(t->get("rebind_time")->source(), "dhcp.rebind_time",
+            duration_str(t2) + " is not below lease_time " + duration_str(lease) + rule);
+    else if (renew && t1 >= lease)
+      error(t->get("renew_time")->source(), "dhcp.renew_time",
+            duration_str(t1) + " is not below lease_time " + duration_str(lease) + rule);
+    else if (t1 >= t2 && renew)
+      error(t->get("renew_time")->source(), "dhcp.renew_time",
+            duration_str(t1) + " is not below rebind_time " + duration_str(t2) +
+                (rebind ? "" : " (the default, 7/8 of lease_time)") + rule);
+    else if (t1 >= t2)
+      error(t->get("rebind_time")->source(), "dhcp.rebind_time",
+            duration_str(t2) + " is not above renew_time " + duration_str(t1) +
+                " (the default, half of lease_time)" + rule);
   }
   const toml::array* pools = table_array(*t, "dhcp", "pool");
+  if (!pools && !t->get("pool") && cfg_.dhcp.proxy) return;  // proxy: addresses are not ours
   if (!pools || pools->empty()) {
     if (!pools && !t->get("pool"))
       error(t->source(), "dhcp.pool",
@@ -277,7 +344,7 @@ void Loader::load_dhcp(const toml::table& root) {
   for (size_t i = 0; i < pools->size(); ++i) {
     const toml::table& pt = *(*pools)[i].as_table();
     std::string k = "dhcp.pool[" + std::to_string(i) + "]";
-    check_keys(pt, k, {"subnet", "range", "router", "dns", "domain"});
+    check_keys(pt, k, {"subnet", "range", "router", "dns", "domain", "broadcast", "exclude"});
     Pool p;
     bool ok = true;
     if (auto s = str(pt, k, "subnet", true)) {
@@ -341,6 +408,36 @@ void Loader::load_dhcp(const toml::table& root) {
         error(d->source(), k + ".dns", "expected a list of IPv4 addresses, e.g. [\"10.77.0.1\"]");
     }
     if (auto v = str(pt, k, "domain", false)) p.domain = *v;
+    if (auto b = ip(pt, k, "broadcast", false)) {
+      if (ok && !in_subnet(*b, p.subnet, p.prefix))
+        error(pt.get("broadcast")->source(), k + ".broadcast",
+              ip_str(*b) + " is not inside subnet " + net + " (its broadcast address is " +
+                  ip_str(p.subnet | ~mask_of(p.prefix)) + ", the default)");
+      p.broadcast = *b;
+    }
+    if (const toml::node* x = pt.get("exclude")) {
+      // ["10.77.0.150", "10.77.0.160-10.77.0.170"]: addresses or ranges inside the range
+      const toml::array* a = x->as_array();
+      bool good = a != nullptr;
+      if (a)
+        for (auto& e : *a) {
+          std::optional<Ip4> lo, hi;
+          if (auto v = e.value<std::string>()) {
+            auto dash = v->find('-');
+            lo = proto::parse_ip(v->substr(0, dash));
+            hi = dash == std::string::npos ? lo : proto::parse_ip(v->substr(dash + 1));
+          }
+          if (!lo || !hi || *lo > *hi) {
+            good = false;
+            continue;
+          }
+          p.exclude.emplace_back(*lo, *hi);
+        }
+      if (!good)
+        error(x->source(), k + ".exclude",
+              "expected a list of addresses or ranges, e.g. [\"10.77.0.150\", "
+              "\"10.77.0.160-10.77.0.170\"] (lower address first)");
+    }
     if (!ok) pools_ok_ = false;
     cfg_.dhcp.pools.push_back(p);
   }
@@ -365,14 +462,7 @@ void Loader::load_tftp_boot(const toml::table& root) {
     if (auto v = integer(*t, "tftp", "retransmit", 10, 60000)) f.retransmit_ms = uint32_t(*v);
     if (auto v = integer(*t, "tftp", "retries", 1, 100)) f.retries = uint32_t(*v);
   }
-  if (const toml::table* t = section(root, "boot", false)) {
-    check_keys(*t, "boot", {"bios", "uefi_x64"});
-    bios_src_ = uefi_src_ = t->source();
-    if (auto v = str(*t, "boot", "bios", false))
-      cfg_.boot.bios = *v, bios_src_ = t->get("bios")->source();
-    if (auto v = str(*t, "boot", "uefi_x64", false))
-      cfg_.boot.uefi_x64 = *v, uefi_src_ = t->get("uefi_x64")->source();
-  }
+  load_boot(root);
 }
 
 void Loader::load_profiles(const toml::table& root) {
@@ -382,7 +472,7 @@ void Loader::load_profiles(const toml::table& root) {
   for (size_t i = 0; i < a->size(); ++i) {
     const toml::table& t = *(*a)[i].as_table();
     std::string k = "profile[" + std::to_string(i) + "]";
-    check_keys(t, k, {"name", "kernel", "initrd", "append", "kickstart"});
+    check_keys(t, k, {"name", "kernel", "initrd", "append", "kickstart", "boot", "boot_files"});
     Profile p;
     ProfileSrc src{t.source(), t.source(), t.source(), t.source(), t.source(), t.source()};
     if (auto v = str(t, k, "name", true)) {
@@ -411,6 +501,8 @@ void Loader::load_profiles(const toml::table& root) {
                   "; relative paths are relative to the config file's directory)");
       p.kickstart = full.string();
     }
+    profile_boot_src_.emplace_back();
+    p.boot = load_boot_override(t, k, profile_boot_src_.back());
     cfg_.profiles.push_back(p);
     profile_src_.push_back(src);
   }
@@ -422,7 +514,7 @@ void Loader::load_hosts(const toml::table& root) {
   for (size_t i = 0; i < a->size(); ++i) {
     const toml::table& t = *(*a)[i].as_table();
     std::string k = "host[" + std::to_string(i) + "]";
-    check_keys(t, k, {"mac", "hostname", "address", "profile", "vars"});
+    check_keys(t, k, {"mac", "hostname", "address", "profile", "vars", "boot", "boot_files"});
     Host h;
     HostSrc src{t.source(), t.source(), t.source(), t.source(), t.source(), t.source()};
     auto at = [&](const char* name) { return t.get(name)->source(); };
@@ -473,6 +565,8 @@ void Loader::load_hosts(const toml::table& root) {
         }
       }
     }
+    host_boot_src_.emplace_back();
+    h.boot = load_boot_override(t, k, host_boot_src_.back());
     cfg_.hosts.push_back(h);
     host_src_.push_back(src);
   }
@@ -491,25 +585,31 @@ LoadResult Loader::run() {
   }
   top_ = root.source();
   top_.begin = {1, 1};
-  root_src_ = bios_src_ = uefi_src_ = top_;
+  root_src_ = top_;
   cfg_.path = file_;
   cfg_.dir = dir_.string();
-  check_keys(root, "", {"server", "dhcp", "tftp", "boot", "profile", "host", "default_menu"});
+  check_keys(
+      root, "",
+      {"server", "dhcp", "tftp", "boot", "profile", "host", "default_menu", "default_ipxe_menu"});
   load_server(root);
   load_dhcp(root);
   load_tftp_boot(root);
   load_profiles(root);
   load_hosts(root);
-  if (auto v = str(root, "", "default_menu", false)) {
+  for (auto [name, out] : {std::pair{"default_menu", &cfg_.default_menu},
+                           std::pair{"default_ipxe_menu", &cfg_.default_ipxe_menu}}) {
+    auto v = str(root, "", name, false);
+    if (!v) continue;
     fs::path full = resolve(*v);
     std::error_code ec;
     if (!fs::is_regular_file(full, ec))
-      error(root.get("default_menu")->source(), "default_menu",
+      error(root.get(name)->source(), name,
             "template file '" + *v + "' not found (looked for " + full.string() +
                 "; relative paths are relative to the config file's directory)");
-    cfg_.default_menu = full.string();
+    *out = full.string();
   }
   check_hosts();
+  check_boot_hosts();
   check_files();
   if (errors_.empty()) check_placeholders();
   auto order = [&](const ConfigError& a, const ConfigError& b) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../dataplane/proto/bytes.hpp"
+#include "../dataplane/snapshot/boot_arch.hpp"
 
 namespace bs::config {
 
@@ -39,11 +40,25 @@ struct Pool {
   proto::Ip4 router = 0;
   std::vector<proto::Ip4> dns;
   std::string domain;
+  proto::Ip4 broadcast = 0;  // option 28; 0 = the subnet's broadcast address
+  std::vector<std::pair<proto::Ip4, proto::Ip4>> exclude;  // never handed out (inclusive)
 };
 
 struct Dhcp {
   uint32_t lease_seconds = 3600;  // from "1h", "30m", "3600s", "3600"
-  std::vector<Pool> pools;
+  // Options 58 and 59 (T1, T2); 0 = half and seven eighths of the lease. After loading,
+  // renew_seconds() < rebind_seconds() < lease_seconds.
+  uint32_t renew = 0, rebind = 0;
+  bool proxy = false;          // mode = "proxy": boot information only, no addresses
+  bool authoritative = false;  // NAK requests for unknown leases (else ignore them)
+  bool probe = true;           // ARP-probe free addresses ahead of use
+  uint32_t mac_rate = 10;      // messages per second per MAC; 0 = no limit
+  uint32_t rate = 0;           // messages per second from unreserved MACs in all; 0 = no limit
+  std::vector<Pool> pools;     // may be empty in proxy mode
+  uint32_t renew_seconds() const { return renew ? renew : lease_seconds / 2; }
+  uint32_t rebind_seconds() const {
+    return rebind ? rebind : uint32_t(uint64_t(lease_seconds) * 7 / 8);
+  }
 };
 
 struct Tftp {
@@ -54,9 +69,26 @@ struct Tftp {
   uint32_t retries = 5;           // then ERROR and the session is freed
 };
 
+// "pxe": the boot loader of [boot] (or the profile's / host's boot_files) for every firmware.
+// "ipxe": a firmware that is not iPXE yet gets the iPXE binary (ipxe_<arch>), and iPXE gets the
+// URL of the host's iPXE script (http://<server>/ipxe/<hostname>.ipxe).
+enum class BootMode { pxe, ipxe };
+
+// A boot file per architecture (snap::BootArch: bios, uefi_ia32, uefi_x64, arm64, uefi_http).
+// Paths are relative to [tftp] root; the uefi_http one is served over HTTP
+// (http://<server>/boot/<path>) or is a full http:// or https:// URL.
 struct Boot {
-  std::string bios = "pxelinux.0";  // relative to [tftp] root
-  std::string uefi_x64;
+  snap::BootFiles files = {{"pxelinux.0", "", "", "", ""}};
+  // The iPXE binaries (Debian's ipxe package: /usr/lib/ipxe/undionly.kpxe, ipxe.efi), copied
+  // into [tftp] root. ipxe_uefi_http, when not set, is ipxe_uefi_x64 (served over HTTP).
+  snap::BootFiles ipxe = {{"undionly.kpxe", "", "ipxe.efi", "", ""}};
+  BootMode mode = BootMode::pxe;  // for profiles and hosts that do not set boot, and unknown MACs
+};
+
+// A profile's or host's boot choice; unset values inherit (host > profile > [boot]).
+struct BootOverride {
+  snap::ByArch<std::optional<std::string>> files;  // boot_files = { uefi_x64 = "..." }
+  std::optional<BootMode> mode;                    // boot = "pxe" | "ipxe"
 };
 
 struct Profile {
@@ -65,6 +97,7 @@ struct Profile {
   std::string initrd;     // relative to [tftp] root
   std::string append;     // may hold {{kickstart_url}}, {{hostname}}, {{address}}
   std::string kickstart;  // template path, absolute after loading (relative to the config)
+  BootOverride boot;
 };
 
 struct Host {
@@ -73,6 +106,14 @@ struct Host {
   proto::Ip4 address = 0;
   std::string profile;
   std::map<std::string, std::string> vars;
+  BootOverride boot;
+};
+
+// What one host (or a machine without a reservation) boots, overrides applied. Files are as
+// configured (paths under [tftp] root, or a URL for uefi_http).
+struct ResolvedBoot {
+  snap::BootFiles files;
+  BootMode mode = BootMode::pxe;
 };
 
 struct Config {
@@ -85,13 +126,26 @@ struct Config {
   std::vector<Profile> profiles;
   std::vector<Host> hosts;
   std::string default_menu;  // template for pxelinux.cfg/default (relative to the config), optional
+  std::string default_ipxe_menu;  // template for ipxe/default.ipxe (like default_menu), optional
 
   const Profile* find_profile(const std::string& name) const;
   const Host* find_host(const proto::Mac& mac) const;
   const Pool* pool_for(proto::Ip4 address) const;  // the pool whose subnet holds address
 
-  // "http://<server address>[:<http_port> unless 80]/ks/<hostname>.ks"
+  // "http://<server address>[:<http_port> unless 80]"
+  std::string http_base() const;
+  // http_base() + "/ks/<hostname>.ks"
   std::string kickstart_url(const Host& h) const;
+  // http_base() + "/boot/<path>" (the TFTP root over HTTP, path percent-encoded); a path that
+  // is an http:// or https:// URL already is returned as it is.
+  std::string boot_url(const std::string& path) const;
+  // http_base() + "/ipxe/<hostname>.ipxe", or "/ipxe/default.ipxe" for h == nullptr.
+  std::string ipxe_script_url(const Host* h) const;
+  // The boot rule of h (nullptr: machines without a reservation): host, then its profile,
+  // then [boot].
+  ResolvedBoot boot_for(const Host* h) const;
+  // Whether any host, profile or [boot] chooses iPXE.
+  bool uses_ipxe() const;
   // Every placeholder value a host's templates may use: the built-ins (see kBuiltinPlaceholders;
   // kickstart_url only when its profile has a kickstart, gateway only when its pool has a
   // router) plus the host's vars.

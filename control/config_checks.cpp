@@ -91,8 +91,7 @@ void Loader::check_files() {
     if (!rel.empty() && !fs::exists(fs::path(cfg_.tftp.root) / rel, ec))
       warn(r, k, rel + " is not (yet) under " + cfg_.tftp.root);
   };
-  check(cfg_.boot.bios, "boot.bios", bios_src_);
-  check(cfg_.boot.uefi_x64, "boot.uefi_x64", uefi_src_);
+  check_boot_files();
   for (size_t i = 0; i < cfg_.profiles.size(); ++i) {
     std::string k = "profile[" + std::to_string(i) + "]";
     check(cfg_.profiles[i].kernel, k + ".kernel", profile_src_[i].kernel);
@@ -134,24 +133,30 @@ void Loader::check_template(const std::string& tfile, int line0, int col0, std::
   }
 }
 
-void Loader::check_placeholders() {
-  if (!cfg_.default_menu.empty()) {
-    std::ifstream in(cfg_.default_menu, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    TemplateScan scan = scan_template(ss.str());
-    const std::vector<std::string> known = {"server", "profiles", "name",
-                                            "kernel", "initrd",   "append"};
-    if (!scan.error.empty())
+// A menu template (pxelinux.cfg/default, ipxe/default.ipxe) knows a fixed set of placeholders.
+void Loader::check_menu(const std::string& path, const std::string& key,
+                        const std::vector<std::string>& known) {
+  if (path.empty()) return;
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  TemplateScan scan = scan_template(ss.str());
+  if (!scan.error.empty())
+    errors_.push_back({path, scan.error_line, scan.error_column, key, scan.error});
+  for (const TemplateTag& tag : scan.tags)
+    if (tag.kind == TemplateTag::variable &&
+        std::find(known.begin(), known.end(), tag.name) == known.end())
       errors_.push_back(
-          {cfg_.default_menu, scan.error_line, scan.error_column, "default_menu", scan.error});
-    for (const TemplateTag& tag : scan.tags)
-      if (tag.kind == TemplateTag::variable &&
-          std::find(known.begin(), known.end(), tag.name) == known.end())
-        errors_.push_back(
-            {cfg_.default_menu, tag.line, tag.column, "default_menu",
-             "unknown placeholder {{ " + tag.name + " }} (known: " + join(known) + ")"});
-  }
+          {path, tag.line, tag.column, key,
+           "unknown placeholder {{ " + tag.name + " }} (known: " + join(known) + ")"});
+}
+
+void Loader::check_placeholders() {
+  check_menu(cfg_.default_menu, "default_menu",
+             {"server", "profiles", "name", "kernel", "initrd", "append"});
+  check_menu(cfg_.default_ipxe_menu, "default_ipxe_menu",
+             {"server", "boot_url", "profiles", "name", "kernel", "initrd", "kernel_url",
+              "initrd_url", "initrd_name", "append"});
   for (size_t i = 0; i < cfg_.profiles.size(); ++i) {
     const Profile& p = cfg_.profiles[i];
     std::string k = "profile[" + std::to_string(i) + "]";
@@ -189,10 +194,14 @@ const Pool* Config::pool_for(Ip4 address) const {
   return nullptr;
 }
 
-std::string Config::kickstart_url(const Host& h) const {
+std::string Config::http_base() const {
   std::string url = "http://" + ip_str(server.address);
   if (server.http_port != 80) url += ":" + std::to_string(server.http_port);
-  return url + "/ks/" + h.hostname + ".ks";
+  return url;
+}
+
+std::string Config::kickstart_url(const Host& h) const {
+  return http_base() + "/ks/" + h.hostname + ".ks";
 }
 
 std::map<std::string, std::string> Config::placeholders(const Host& h) const {

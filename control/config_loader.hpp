@@ -30,11 +30,18 @@ inline std::string join(const std::vector<std::string>& v, const char* sep = ", 
   return s;
 }
 
+// "a string", "an integer", ...: for "is <type> (expected ...)" messages.
+const char* type_name(const toml::node& n);
+
 struct HostSrc {
   toml::source_region table, mac, hostname, address, profile, vars;
 };
 struct ProfileSrc {
   toml::source_region table, name, kernel, initrd, append, kickstart;
+};
+// Where each boot file of a [boot] table or a boot_files table was set (for warnings).
+struct BootSrc {
+  snap::ByArch<std::optional<toml::source_region>> files;
 };
 
 class Loader {
@@ -76,6 +83,17 @@ class Loader {
   void load_server(const toml::table& root);
   void load_dhcp(const toml::table& root);
   void load_tftp_boot(const toml::table& root);
+  std::optional<uint32_t> duration(const toml::table& t, const std::string& prefix,
+                                   const std::string& name);
+  // config_boot.cpp: [boot], and boot / boot_files in a [[profile]] or [[host]].
+  void load_boot(const toml::table& root);
+  BootOverride load_boot_override(const toml::table& t, const std::string& prefix, BootSrc& src);
+  bool boot_value(const toml::node& n, const std::string& key, snap::BootArch a, std::string& out);
+  std::optional<BootMode> boot_mode(const toml::node& n, const std::string& key);
+  void check_boot_hosts();
+  void check_boot_files();
+  void check_menu(const std::string& path, const std::string& key,
+                  const std::vector<std::string>& known);
   void load_profiles(const toml::table& root);
   void load_hosts(const toml::table& root);
   void check_hosts();
@@ -90,7 +108,9 @@ class Loader {
   std::vector<ConfigError> errors_, warnings_;
   std::vector<HostSrc> host_src_;
   std::vector<ProfileSrc> profile_src_;
-  toml::source_region top_, root_src_, bios_src_, uefi_src_;
+  std::vector<BootSrc> host_boot_src_, profile_boot_src_;
+  BootSrc boot_src_, ipxe_src_;
+  toml::source_region top_, root_src_;
   bool pools_ok_ = true;
 };
 

@@ -47,6 +47,8 @@ std::string format_event(const Event& e, const std::string& via) {
     case EventType::dhcp_discover:
       return "DHCPDISCOVER from " + mac + on;
     case EventType::dhcp_offer:
+      if (e.ip == 0)  // proxyDHCP: boot information, the address comes from another server
+        return "proxyDHCP offer to " + mac + on + (text.empty() ? "" : " (boot file " + text + ")");
       return "DHCPOFFER on " + ip + " to " + mac + on;
     case EventType::dhcp_request:
       return "DHCPREQUEST for " + ip + " from " + mac + on;
@@ -61,6 +63,8 @@ std::string format_event(const Event& e, const std::string& via) {
       return "DHCPDECLINE of " + ip + " from " + mac + on;
     case EventType::dhcp_inform:
       return "DHCPINFORM from " + ip + " (" + mac + ")" + on;
+    case EventType::dhcp_conflict:
+      return "address " + ip + " is in use by " + mac + " (ARP); not handing it out for now";
     case EventType::dhcp_no_address:
       return "DHCPDISCOVER from " + mac + on + ": no address (" +
              (text.empty() ? "no free leases" : text) + ")";

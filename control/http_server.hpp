@@ -1,7 +1,11 @@
 // The control process's HTTP server (cpp-httplib), on the appliance address:
-//   GET /ks/<hostname>.ks   the host's rendered kickstart (text/plain), 404 for anything else
-//   GET /status             JSON: generations, dataplane link, event counts
-//   GET /metrics            Prometheus text: events by type, link state, generations
+//   GET /ks/<hostname>.ks     the host's rendered kickstart (text/plain), 404 for anything else
+//   GET /ipxe/<name>.ipxe     a host's iPXE script, or default.ipxe (text/plain)
+//   GET /boot/<path>          a file of the TFTP root, read-only (kernels, initrds and boot
+//                             loaders for iPXE and UEFI HTTP boot); the path is sanitised like a
+//                             TFTP file name: '..' above the root, control characters: 403
+//   GET /status               JSON: generations, dataplane link, event counts
+//   GET /metrics              Prometheus text: events by type, link state, generations
 // The listening socket gets IP_FREEBIND, so it binds before the dataplane's tap holds the
 // address; a failed bind is retried every second. Each request is logged like an access log.
 #pragma once
@@ -19,9 +23,16 @@ class Server;
 
 namespace bs::control {
 
+// What the server serves besides /status and /metrics.
+struct HttpContent {
+  std::map<std::string, std::string> kickstarts;    // hostname -> kickstart
+  std::map<std::string, std::string> ipxe_scripts;  // hostname or "default" -> iPXE script
+  std::string boot_root;                            // served at /boot/; empty = not served
+};
+
 class HttpServer {
  public:
-  HttpServer(std::map<std::string, std::string> kickstarts, Stats& stats);
+  HttpServer(HttpContent content, Stats& stats);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -34,7 +45,7 @@ class HttpServer {
  private:
   void run(std::string address, uint16_t port);
 
-  std::map<std::string, std::string> kickstarts_;  // hostname -> kickstart
+  HttpContent content_;
   Stats& stats_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

@@ -13,6 +13,7 @@
 #include "dataplane_link.hpp"
 #include "http_server.hpp"
 #include "logging.hpp"
+#include "notify.hpp"
 #include "render.hpp"
 #include "snapshot_build.hpp"
 #include "stats.hpp"
@@ -59,15 +60,24 @@ int main(int argc, char** argv) {
 
   control::Stats stats;
   stats.built(generation);
-  control::HttpServer http(rendered.kickstarts, stats);
+  control::HttpServer http({rendered.kickstarts, rendered.ipxe_scripts, cfg.tftp.root}, stats);
   http.start(proto::ip_str(cfg.server.address), cfg.server.http_port);
   control::DataplaneLink link(cfg.server.state_dir + "/dataplane.sock", snap::encode(snapshot),
                               cfg.server.exception, stats);
   link.start();
 
+  // Ready for systemd (Type=notify) once HTTP listens; the dataplane link may come later.
   int sig = 0;
-  while (sigwait(&stop_signals, &sig) != 0) {
+  timespec tick{0, 100'000'000};
+  while (!http.listening() && (sig = sigtimedwait(&stop_signals, nullptr, &tick)) <= 0) {
   }
+  if (sig <= 0) {
+    notify("READY=1\nSTATUS=serving kickstarts on http://" + proto::ip_str(cfg.server.address) +
+           ":" + std::to_string(cfg.server.http_port));
+    while (sigwait(&stop_signals, &sig) != 0) {
+    }
+  }
+  notify("STOPPING=1");
   spdlog::info("received {}; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   link.stop();
   http.stop();

@@ -1,4 +1,4 @@
-// Mustache rendering of pxelinux configs, the default menu and kickstarts.
+// Mustache rendering of pxelinux configs, iPXE scripts, the default menus and kickstarts.
 #include "render.hpp"
 
 #include <fstream>
@@ -26,6 +26,30 @@ LABEL {{ name }}
   MENU LABEL Install {{ name }} (interactive, no kickstart)
   KERNEL {{ kernel }}
   APPEND initrd={{ initrd }} {{ append }}
+{{/profiles}}
+)";
+
+const char* const kBuiltinDefaultIpxeMenu =
+    R"(#!ipxe
+{{! ipxe/default.ipxe: what a machine without a [[host]] reservation boots when [boot] mode is
+    "ipxe". Placeholders: server, boot_url (the TFTP root over HTTP: http://<server>/boot);
+    inside the profiles section: name, kernel, initrd (paths under the TFTP root), kernel_url,
+    initrd_url (the same over HTTP), initrd_name (the initrd's file name), append (the profile's
+    append line without the words that hold host placeholders such as the kickstart URL). }}
+menu bootstorm {{ server }}: this machine has no reservation
+item local Boot from local disk
+{{#profiles}}
+item {{ name }} Install {{ name }} (interactive, no kickstart)
+{{/profiles}}
+choose --default local --timeout 10000 target || goto local
+goto ${target}
+:local
+exit
+{{#profiles}}
+:{{ name }}
+kernel {{ kernel_url }} initrd={{ initrd_name }} {{ append }}
+initrd {{ initrd_url }}
+boot
 {{/profiles}}
 )";
 
@@ -128,8 +152,9 @@ RenderedHost render_host(const config::Config& cfg, const config::Host& host) {
   RenderedHost r;
   r.hostname = host.hostname;
   r.mac = host.mac.str();
-  r.boot_bios = cfg.boot.bios;
-  r.boot_uefi_x64 = cfg.boot.uefi_x64;
+  const config::ResolvedBoot boot = cfg.boot_for(&host);
+  r.boot_bios = boot.files[snap::BootArch::bios];
+  r.boot_uefi_x64 = boot.files[snap::BootArch::uefi_x64];
   r.pxelinux_path = pxelinux_path(host.mac);
   std::string append = render_template(p->append, values);
   r.pxelinux = "# " + r.pxelinux_path + " for " + host.hostname + " (" + values["address"] +
@@ -142,7 +167,55 @@ RenderedHost render_host(const config::Config& cfg, const config::Host& host) {
     r.kickstart_url = cfg.kickstart_url(host);
     r.kickstart = render_template(read_file(p->kickstart), values);
   }
+  if (boot.mode == config::BootMode::ipxe) {
+    r.ipxe = true;
+    r.ipxe_url = cfg.ipxe_script_url(&host);
+    r.ipxe_script = render_ipxe_script(cfg, host);
+  }
   return r;
+}
+
+namespace {
+
+std::string file_name(const std::string& path) {
+  size_t slash = path.find_last_of("/\\");
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+std::string render_ipxe_script(const config::Config& cfg, const config::Host& host) {
+  const config::Profile* p = cfg.find_profile(host.profile);
+  if (!p) throw RenderError("host " + host.hostname + ": unknown profile '" + host.profile + "'");
+  auto values = cfg.placeholders(host);
+  std::string append = render_template(p->append, values);
+  std::string path = "ipxe/" + host.hostname + ".ipxe";
+  return "#!ipxe\n# " + path + " for " + host.hostname + " (" + values["address"] + "), profile " +
+         p->name + "; rendered by bootstorm-control\n" + "kernel " + cfg.boot_url(p->kernel) +
+         " initrd=" + file_name(p->initrd) + (append.empty() ? "" : " " + append) + "\n" +
+         "initrd " + cfg.boot_url(p->initrd) + "\nboot\n";
+}
+
+std::string render_default_ipxe_menu(const config::Config& cfg) {
+  std::string text =
+      cfg.default_ipxe_menu.empty() ? kBuiltinDefaultIpxeMenu : read_file(cfg.default_ipxe_menu);
+  mus::data d;
+  d.set("server", proto::ip_str(cfg.server.address));
+  d.set("boot_url", cfg.http_base() + "/boot");
+  mus::data list{mus::data::type::list};
+  for (const config::Profile& p : cfg.profiles) {
+    mus::data item;
+    item.set("name", p.name);
+    item.set("kernel", p.kernel);
+    item.set("initrd", p.initrd);
+    item.set("kernel_url", cfg.boot_url(p.kernel));
+    item.set("initrd_url", cfg.boot_url(p.initrd));
+    item.set("initrd_name", file_name(p.initrd));
+    item.set("append", interactive_append(p.append));
+    list.push_back(item);
+  }
+  d.set("profiles", list);
+  return render_data(text, d);
 }
 
 std::string render_default_menu(const config::Config& cfg) {
@@ -167,8 +240,10 @@ Rendered render_all(const config::Config& cfg) {
   for (const config::Host& h : cfg.hosts) {
     out.hosts.push_back(render_host(cfg, h));
     if (out.hosts.back().has_kickstart) out.kickstarts[h.hostname] = out.hosts.back().kickstart;
+    if (out.hosts.back().ipxe) out.ipxe_scripts[h.hostname] = out.hosts.back().ipxe_script;
   }
   out.default_menu = render_default_menu(cfg);
+  out.ipxe_scripts.emplace("default", render_default_ipxe_menu(cfg));
   return out;
 }
 

@@ -8,20 +8,21 @@
 
 namespace bs {
 
-#define BS_EVENT_TYPES(X)                                                \
-  X(dhcp_discover, "DHCP discover received")                             \
-  X(dhcp_offer, "DHCP offer sent")                                       \
-  X(dhcp_request, "DHCP request received")                               \
-  X(dhcp_ack, "DHCP ack sent (text = boot file)")                        \
-  X(dhcp_nak, "DHCP nak sent (text = reason)")                           \
-  X(dhcp_release, "DHCP release received")                               \
-  X(dhcp_decline, "DHCP decline received")                               \
-  X(dhcp_inform, "DHCP inform answered")                                 \
-  X(dhcp_no_address, "DHCP request could not be served (text = reason)") \
-  X(tftp_start, "TFTP transfer started (text = file, bytes = size)")     \
-  X(tftp_done, "TFTP transfer finished (bytes, duration)")               \
-  X(tftp_miss, "TFTP request for a missing file (text = file)")          \
-  X(tftp_denied, "TFTP request refused (code, text = file)")             \
+#define BS_EVENT_TYPES(X)                                                       \
+  X(dhcp_discover, "DHCP discover received")                                    \
+  X(dhcp_offer, "DHCP offer sent")                                              \
+  X(dhcp_request, "DHCP request received")                                      \
+  X(dhcp_ack, "DHCP ack sent (text = boot file)")                               \
+  X(dhcp_nak, "DHCP nak sent (text = reason)")                                  \
+  X(dhcp_release, "DHCP release received")                                      \
+  X(dhcp_decline, "DHCP decline received")                                      \
+  X(dhcp_inform, "DHCP inform answered")                                        \
+  X(dhcp_no_address, "DHCP request could not be served (text = reason)")        \
+  X(dhcp_conflict, "address found in use by ARP (mac = its user), quarantined") \
+  X(tftp_start, "TFTP transfer started (text = file, bytes = size)")            \
+  X(tftp_done, "TFTP transfer finished (bytes, duration)")                      \
+  X(tftp_miss, "TFTP request for a missing file (text = file)")                 \
+  X(tftp_denied, "TFTP request refused (code, text = file)")                    \
   X(tftp_failed, "TFTP transfer failed (code, text = file)")
 
 enum class EventType : uint8_t {

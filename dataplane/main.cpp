@@ -20,6 +20,7 @@
 #include <memory>
 
 #include "../control/config.hpp"
+#include "../control/notify.hpp"
 #include "cache/loader.hpp"
 #include "control_socket.hpp"
 #include "port/eal.hpp"
@@ -66,6 +67,30 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The lease journal first: replayed and compacted before anything is served, and a second
+  // dataplane on the same state_dir stops here (the journal is locked).
+  std::vector<bs::dhcp::JournalLease> replayed;
+  bs::dhcp::ReplayStats replay;
+  std::string journal_error;
+  bs::dhcp::Journal::Options jo;
+  jo.dir = cfg.server.state_dir;
+  auto journal =
+      bs::dhcp::Journal::open(jo, uint64_t(time(nullptr)), &replayed, &replay, &journal_error);
+  if (!journal) {
+    spdlog::error("lease journal: {}", journal_error);
+    return 1;
+  }
+  if (!replay.damaged_copy.empty())
+    spdlog::error("lease journal: a damaged record ended the replay; the file as it was is kept "
+                  "as {}",
+                  replay.damaged_copy);
+  spdlog::info("lease journal {}/leases.journal: {} live leases from {} records{}",
+               cfg.server.state_dir, replay.live, replay.records,
+               replay.corrupt || replay.torn_bytes
+                   ? fmt::format(" (replay stopped at a damaged record: {} bytes ignored)",
+                                 replay.torn_bytes)
+                   : std::string());
+
   auto args = bs::port::eal_args(cfg.server, argv[0]);
   if (!bs::port::init_eal(args)) {
     spdlog::error("DPDK EAL initialisation failed (see the EAL messages above)");
@@ -105,6 +130,9 @@ int main(int argc, char** argv) {
       shared->events = make_ring("bs_events", sizeof(bs::Event), 16384);
       shared->load_req = make_ring("bs_load_req", sizeof(void*), 4096);
       shared->load_done = make_ring("bs_load_done", sizeof(void*), 4096);
+      shared->lease_records = make_ring("bs_leases", sizeof(bs::LeaseRecord), 16384);
+      shared->replayed = &replayed;
+      shared->journal_committed.store(bs::kReplayedTag);
       shared->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
       size_t rcu_size = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
       shared->rcu =
@@ -133,7 +161,8 @@ int main(int argc, char** argv) {
 
       if (shared->wake_fd < 0) {
         spdlog::error("eventfd: {}", strerror(errno));
-      } else if (!shared->events || !shared->load_req || !shared->load_done || !shared->rcu) {
+      } else if (!shared->events || !shared->load_req || !shared->load_done ||
+                 !shared->lease_records || !shared->rcu) {
         spdlog::error("cannot create rings: {}", rte_strerror(rte_errno));
       } else if (loader.init_error() != 0) {
         spdlog::error("io_uring: {}", strerror(-loader.init_error()));
@@ -144,12 +173,15 @@ int main(int argc, char** argv) {
         if (!worker->ok()) {
           spdlog::error("worker setup failed: {}", rte_strerror(rte_errno));
         } else {
-          bs::Service service(*shared, loader, socket, cfg.server.state_dir);
+          bs::Service service(*shared, loader, socket, cfg.server.state_dir, journal.get());
           service.restore();
           rte_eal_remote_launch(worker_main, worker.get(), worker_lcore);
           spdlog::info("serving DHCP and TFTP (root {}) on {}; control socket {}", cfg.tftp.root,
                        bs::proto::ip_str(cfg.server.address), sock_path);
+          bs::notify("READY=1\nSTATUS=serving DHCP and TFTP on " + port.name + ", " +
+                     bs::proto::ip_str(cfg.server.address));
           service.run();
+          bs::notify("STOPPING=1");
           rte_eal_mp_wait_lcore();
           spdlog::info("stopping");
           rc = 0;

@@ -8,11 +8,15 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "lease_feed.hpp"
 #include "snapshot/wire.hpp"
 
 namespace bs {
@@ -21,6 +25,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+constexpr uint32_t kJournalQueue = 1 << 16;  // Journal::Options::max_pending
 constexpr auto kStatsEvery = std::chrono::seconds(1);
 constexpr auto kRescanEvery = std::chrono::seconds(5);
 // When idle the service thread blocks in poll() on its sockets, the inotify descriptor and the
@@ -53,8 +58,55 @@ void register_telemetry(Shared* shared) {
 }
 
 Service::Service(Shared& shared, cache::Loader& loader, ControlSocket& socket,
-                 std::string state_dir)
-    : shared_(shared), loader_(loader), socket_(socket), state_dir_(std::move(state_dir)) {}
+                 std::string state_dir, dhcp::Journal* journal)
+    : shared_(shared),
+      loader_(loader),
+      socket_(socket),
+      state_dir_(std::move(state_dir)),
+      journal_(journal) {
+  const char* hooks = std::getenv("BOOTSTORM_TEST_HOOKS");
+  hold_hook_ = journal_ && hooks && std::string_view(hooks) == "1";
+  if (hold_hook_) spdlog::warn("test hooks on: {}/journal.hold holds lease flushes", state_dir_);
+}
+
+bool Service::pump_journal() {
+  if (!journal_) return false;
+  if (hold_hook_ && Clock::now() >= next_hold_check_) {
+    journal_->hold(access((state_dir_ + "/journal.hold").c_str(), F_OK) == 0);
+    next_hold_check_ = Clock::now() + std::chrono::milliseconds(5);
+  }
+  // Take records only as far as the journal's queue has room: what stays on the ring is the
+  // back-pressure that makes the worker refuse new bindings rather than lose a record.
+  bool busy = false;
+  LeaseRecord rec[64];
+  unsigned n;
+  do {
+    unsigned room = journal_->queued() < kJournalQueue ? kJournalQueue - journal_->queued() : 0;
+    n = rte_ring_dequeue_burst_elem(shared_.lease_records, rec, sizeof(LeaseRecord),
+                                    std::min(room, 64u), nullptr);
+    for (unsigned i = 0; i < n; ++i) journal_->append(rec[i].lease, rec[i].tag);
+    busy |= n > 0;
+  } while (n == 64);
+  const uint64_t now_ms = uint64_t(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+          .count());
+  busy |= journal_->pump(now_ms);
+  const uint64_t committed = std::max(journal_->committed(), kReplayedTag);
+  shared_.journal_committed.store(committed, std::memory_order_release);
+  const bool healthy = journal_->healthy();
+  shared_.journal_healthy.store(healthy, std::memory_order_relaxed);
+  if (healthy != journal_was_healthy_) {
+    if (healthy)
+      spdlog::info("lease journal: writing again; new leases are acknowledged");
+    else
+      spdlog::error(
+          "lease journal {}/leases.journal: {}; new leases are not acknowledged until a flush "
+          "succeeds (renewals of leases on disk continue)",
+          state_dir_, strerror(journal_->last_error()));
+    journal_was_healthy_ = healthy;
+  }
+  return busy;
+}
 
 Service::~Service() {
   // Workers have stopped: nothing holds a snapshot any more.
@@ -148,6 +200,16 @@ void Service::send_stats() {
   counters["cache_loaded_files"] = loader_.loaded_files();
   counters["cache_failed_loads"] = loader_.failed_files();
   counters["control_lines_dropped"] = socket_.dropped_lines();
+  if (journal_) {
+    const dhcp::JournalCounters& j = journal_->counters();
+    counters["journal_flushes"] = j.flushes;
+    counters["journal_records"] = j.records;
+    counters["journal_bytes"] = journal_->file_bytes();
+    counters["journal_errors"] = j.errors;
+    counters["journal_enospc"] = j.enospc;
+    counters["journal_queued"] = journal_->queued();
+    counters["journal_healthy"] = journal_->healthy() ? 1 : 0;
+  }
   socket_.send(json{{"type", "stats"},
                     {"generation", current_ ? current_->generation : 0},
                     {"counters", counters},
@@ -168,18 +230,18 @@ void Service::reclaim() {
 }
 
 void Service::wait_idle(bool deep) {
-  if (!deep) {
-    usleep(kIdleSleepUs);
-    return;
-  }
   shared_.service_sleeping.store(true, std::memory_order_seq_cst);
   // Work queued before the flag was visible would not wake us: look once more.
-  if (rte_ring_count(shared_.events) == 0 && rte_ring_count(shared_.load_req) == 0) {
-    pollfd fds[4] = {{socket_.listen_fd(), POLLIN, 0},
+  if (rte_ring_count(shared_.events) == 0 && rte_ring_count(shared_.load_req) == 0 &&
+      (!shared_.lease_records || rte_ring_count(shared_.lease_records) == 0)) {
+    pollfd fds[5] = {{shared_.wake_fd, POLLIN, 0},
+                     {journal_ ? journal_->event_fd() : -1, POLLIN, 0},
+                     {socket_.listen_fd(), POLLIN, 0},
                      {socket_.client_fd(), POLLIN, 0},  // -1 when none: poll() ignores it
-                     {watch_.fd(), POLLIN, 0},
-                     {shared_.wake_fd, POLLIN, 0}};
-    ::poll(fds, 4, kDeepIdleWaitMs);
+                     {watch_.fd(), POLLIN, 0}};
+    // Shallow: a worker's wake-up or a journal completion ends the wait at once.
+    const timespec shallow{0, long(kIdleSleepUs) * 1000}, deep_wait{0, kDeepIdleWaitMs * 1000000L};
+    ::ppoll(fds, deep ? 5 : 2, deep ? &deep_wait : &shallow, nullptr);
   }
   shared_.service_sleeping.store(false, std::memory_order_seq_cst);
   uint64_t count;
@@ -193,8 +255,10 @@ void Service::run() {
   auto handler = [this](std::string_view line) { on_line(line); };
   auto last_busy = Clock::now();
   while (!shared_.stop.load(std::memory_order_relaxed)) {
-    bool busy = socket_.poll(handler);
+    bool busy = pump_journal();  // first: a DHCPACK waits for it
+    busy |= socket_.poll(handler);
     busy |= drain_events() > 0;
+    busy |= pump_journal();
 
     cache::FileSlot* req[64];
     unsigned nr = rte_ring_dequeue_burst_elem(shared_.load_req, req, sizeof(void*), 64, nullptr);
@@ -202,7 +266,7 @@ void Service::run() {
     busy |= nr > 0;
 
     done_.clear();
-    loader_.poll(done_, busy ? 0 : kIdleSleepUs);
+    loader_.poll(done_, busy || (journal_ && journal_->busy()) ? 0 : kIdleSleepUs);
     for (cache::FileSlot* slot : done_) {
       while (rte_ring_enqueue_elem(shared_.load_done, &slot, sizeof(void*)) != 0 &&
              !shared_.stop.load(std::memory_order_relaxed))
@@ -227,7 +291,10 @@ void Service::run() {
       next_rescan = now + kRescanEvery;
     }
     if (busy) last_busy = now;
-    if (!busy && !loader_.busy()) wait_idle(now - last_busy > kDeepIdleAfter);
+    // A flush in flight completes within milliseconds: poll for it rather than sleep deeply
+    // (its completion also signals the journal's eventfd, which wait_idle() watches).
+    const bool journal_busy = journal_ && journal_->busy();
+    if (!busy && !loader_.busy()) wait_idle(!journal_busy && now - last_busy > kDeepIdleAfter);
   }
 }
 

@@ -5,12 +5,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include "cache/file_table.hpp"
 #include "proto/drop.hpp"
 #include "snapshot/snapshot.hpp"
 
 struct rte_ring;
+namespace bs::dhcp {
+struct JournalLease;
+}
 struct rte_rcu_qsbr;
 
 namespace bs {
@@ -30,7 +34,20 @@ struct Counter {
   X(to_kernel, "frames passed to the exception tap")                                    \
   X(from_kernel, "frames from the exception tap sent on the boot port")                 \
   X(arp_replies, "ARP replies sent for the appliance address")                          \
-  X(dhcp_requests, "DHCP messages handled")                                             \
+  X(dhcp_requests, "DHCP messages handled (every type)")                                \
+  X(dhcp_discover, "DHCPDISCOVER received")                                             \
+  X(dhcp_request, "DHCPREQUEST received")                                               \
+  X(dhcp_release, "DHCPRELEASE received")                                               \
+  X(dhcp_decline, "DHCPDECLINE received")                                               \
+  X(dhcp_inform, "DHCPINFORM received")                                                 \
+  X(dhcp_offers, "DHCPOFFER sent")                                                      \
+  X(dhcp_acks, "DHCPACK sent")                                                          \
+  X(dhcp_naks, "DHCPNAK sent")                                                          \
+  X(dhcp_acks_held, "DHCPACKs that waited for their lease record to reach the disk")    \
+  X(dhcp_acks_released, "held DHCPACKs sent once their lease record was on disk")       \
+  X(dhcp_leases_restored, "leases replayed from the journal into the pool")             \
+  X(dhcp_probes, "ARP probes sent for free addresses")                                  \
+  X(dhcp_conflicts, "addresses found in use by ARP and quarantined")                    \
   X(dhcp_replies, "DHCP replies sent")                                                  \
   X(tftp_requests, "TFTP read requests")                                                \
   X(tftp_misses, "TFTP requests for missing files (ERROR 1)")                           \
@@ -54,6 +71,13 @@ struct Shared {
   rte_ring* events = nullptr;                            // worker -> service: Event records
   rte_ring* load_req = nullptr;                          // worker -> service: cache::FileSlot*
   rte_ring* load_done = nullptr;                         // service -> worker: cache::FileSlot*
+  // The lease journal (lease_feed.hpp): records from the worker, the highest tag on disk and
+  // whether the last flush succeeded, from the service; the leases replayed at start, read by
+  // the worker when its first snapshot arrives.
+  rte_ring* lease_records = nullptr;  // worker -> service: LeaseRecord
+  std::atomic<uint64_t> journal_committed{0};
+  std::atomic<bool> journal_healthy{true};
+  const std::vector<dhcp::JournalLease>* replayed = nullptr;
   rte_rcu_qsbr* rcu = nullptr;  // worker reports quiescent states; service reclaims
   cache::FileTable* files = nullptr;
   WorkerCounters counters;

@@ -25,6 +25,7 @@ using proto::MutBytes;
 namespace {
 
 constexpr uint16_t kBurst = 32;
+constexpr uint16_t kPxeBootServerPort = 4011;  // PXE 2.1: boot-server requests (proxyDHCP)
 constexpr uint32_t kNeighbours = 4096;
 // Idle back-off: poll for 2 ms after the last frame, then sleep 200 us per idle iteration;
 // after 50 ms of quiet 1 ms, after 1 s 5 ms (the idle cost is measured in
@@ -70,8 +71,11 @@ Worker::Worker(const WorkerConfig& c, Shared& shared)
       shared_(shared),
       n_(shared.counters),
       dhcp_(*this, c.id),
+      lease_feed_(shared),
+      acks_(shared.counters),
       sessions_(c.tftp_port_min, c.tftp_port_max) {
   tsc_hz_ = rte_get_tsc_hz();
+  if (shared.lease_records) dhcp_.set_observer(&lease_feed_);  // else leases are not durable
   timers_ = std::make_unique<Timer[]>(sessions_.capacity());
   for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
     rte_timer_init(&timers_[i].tim);
@@ -137,6 +141,21 @@ void Worker::adopt_snapshot() {
   if (s != snapshot_) {
     snapshot_ = s;
     dhcp_.set_snapshot(s);
+    if (s) dhcp_limits_.configure(s->dhcp.mac_rate, s->dhcp.rate);
+    if (s && !leases_restored_) restore_leases();
+  }
+}
+
+void Worker::restore_leases() {
+  leases_restored_ = true;
+  if (!shared_.replayed) return;
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const uint64_t now_unix = uint64_t(ts.tv_sec), now_s = now_us() / 1000000;
+  for (const dhcp::JournalLease& j : *shared_.replayed) {
+    if (!j.bound || j.expires_unix_s <= now_unix) continue;
+    if (dhcp_.restore(j.mac, j.ip, now_s + (j.expires_unix_s - now_unix), kReplayedTag))
+      n_.dhcp_leases_restored.add();
   }
 }
 
@@ -170,14 +189,30 @@ unsigned Worker::poll_once() {
       rte_ring_dequeue_burst_elem(shared_.load_done, loaded, sizeof(void*), kBurst, nullptr);
   for (unsigned i = 0; i < nl; ++i) on_loaded(loaded[i]);
 
+  unsigned na = 0;
+  if (acks_.waiting() > 0)
+    na = acks_.release(shared_.journal_committed.load(std::memory_order_acquire), now_us(),
+                       [this](rte_mbuf* r) { send_dhcp(r, proto::kAck); });
+
+  if (const uint64_t tsc = rte_get_tsc_cycles(); tsc >= next_tick_tsc_) {
+    next_tick_tsc_ = tsc + tsc_hz_ / 1000;
+    dhcp_.tick(now_us() / 1000000);
+    if (tsc >= next_probe_tsc_) {
+      next_probe_tsc_ = tsc + tsc_hz_ / 1000 * dhcp::Server::kProbeEveryMs;
+      dhcp_.probe_tick(now_us() / 1000, [this](proto::Ip4 ip) { send_arp_probe(ip); });
+    }
+  }
+
   rte_timer_manage();
   rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
   rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
-  if (queued_for_service_) {
+  if (queued_for_service_ | lease_feed_.take_queued()) {
     shared_.wake_service();
     queued_for_service_ = false;
   }
-  return nb + nk + nl;
+  // ACKs waiting for the journal keep the loop from sleeping: the flush takes microseconds to
+  // a few milliseconds.
+  return nb + nk + nl + na + (acks_.waiting() > 0);
 }
 
 int Worker::run() {
@@ -252,6 +287,7 @@ void Worker::handle_frame(rte_mbuf* m) {
   if (dport == proto::kDhcpServerPort && (ip->dst == c_.server_ip || ip->dst == 0xffffffffu))
     return handle_dhcp(m, *f);
   if (ip->dst == c_.server_ip) {
+    if (dport == kPxeBootServerPort) return handle_dhcp(m, *f);
     if (dport == proto::kTftpPort) return handle_tftp_request(m, *f);
     if (dport >= c_.tftp_port_min && dport <= c_.tftp_port_max) return handle_tftp_session(m, *f);
   }
@@ -262,6 +298,7 @@ void Worker::handle_arp(rte_mbuf* m, const proto::EthHeader& eth) {
   auto arp = proto::parse_arp(frame_of(m).subspan(eth.header_len));
   if (!arp) return drop(m, arp.error());
   learn(arp->spa, arp->sha);
+  if (dhcp_.arp_seen(arp->spa, arp->sha, now_us() / 1000000)) n_.dhcp_conflicts.add();
   if (arp->op == proto::kArpRequest && arp->tpa == c_.server_ip) {
     // Answer in place: the dataplane owns ARP for the appliance address.
     proto::Arp reply{proto::kArpReply, c_.port.mac, c_.server_ip, arp->sha, arp->spa};
@@ -275,6 +312,25 @@ void Worker::handle_arp(rte_mbuf* m, const proto::EthHeader& eth) {
   }
   if (arp->op == proto::kArpReply) return to_kernel(m);  // the kernel side may be resolving
   rte_pktmbuf_free(m);  // requests for other addresses: not ours to answer
+}
+
+void Worker::send_arp_probe(proto::Ip4 ip) {
+  // RFC 5227: who-has ip, from our MAC and no sender address, so no cache learns from it.
+  rte_mbuf* m = rte_pktmbuf_alloc(c_.pool);
+  if (!m) {
+    n_.drops[unsigned(Drop::no_mbuf)].add();
+    return;
+  }
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  proto::Mac bcast;
+  bcast.b.fill(0xff);
+  proto::Arp probe{proto::kArpRequest, c_.port.mac, 0, proto::Mac{}, ip};
+  proto::write_eth(MutBytes(p, proto::kEthHeaderLen), bcast, c_.port.mac, proto::kEtherArp);
+  proto::write_arp(MutBytes(p + proto::kEthHeaderLen, proto::kArpLen), probe);
+  m->data_len = proto::kEthHeaderLen + proto::kArpLen;
+  m->pkt_len = m->data_len;
+  n_.dhcp_probes.add();
+  tx(m);
 }
 
 void Worker::send_udp(const proto::UdpAddr& a, Bytes head, Bytes tail) {
@@ -303,14 +359,44 @@ void Worker::send_udp(const proto::UdpAddr& a, Bytes head, Bytes tail) {
 void Worker::handle_dhcp(rte_mbuf* m, const proto::UdpFrame& f) {
   auto msg = proto::parse_dhcp(f.payload);
   if (!msg) return drop(m, msg.error());
+  const uint64_t now = now_us();
+  switch (dhcp_limits_.allow(msg->chaddr, dhcp_.leases().host(msg->chaddr) != nullptr, now)) {
+    case dhcp::RateLimiter::Verdict::over_mac:
+      return drop(m, Drop::dhcp_rate_mac);
+    case dhcp::RateLimiter::Verdict::over_global:
+      return drop(m, Drop::dhcp_rate_global);
+    case dhcp::RateLimiter::Verdict::ok:
+      break;
+  }
   n_.dhcp_requests.add();
+  switch (msg->type) {
+    case proto::kDiscover:
+      n_.dhcp_discover.add();
+      break;
+    case proto::kRequest:
+      n_.dhcp_request.add();
+      break;
+    case proto::kRelease:
+      n_.dhcp_release.add();
+      break;
+    case proto::kDecline:
+      n_.dhcp_decline.add();
+      break;
+    case proto::kInform:
+      n_.dhcp_inform.add();
+      break;
+    default:
+      break;
+  }
   rte_mbuf* r = rte_pktmbuf_alloc(c_.pool);
   if (!r) return drop(m, Drop::no_mbuf);
   uint8_t* p = rte_pktmbuf_mtod(r, uint8_t*);
   size_t room = std::min<size_t>(rte_pktmbuf_tailroom(r), c_.port.mtu + proto::kEthHeaderLen);
   MutBytes out(p + proto::kEthIpUdpLen, room - proto::kEthIpUdpLen);
-  uint64_t now_s = now_us() / 1000000;
-  dhcp::Outcome o = dhcp_.handle(*msg, f.ip.src, now_s, out);
+  uint64_t now_s = now / 1000000;
+  const bool boot_server = f.udp.dport == kPxeBootServerPort;
+  dhcp::Outcome o = boot_server ? dhcp_.boot_server(*msg, f.ip.src, out)
+                                : dhcp_.handle(*msg, f.ip.src, now_s, out);
   if (o.len == 0) {
     rte_pktmbuf_free(r);
     if (o.drop != Drop::none) return drop(m, o.drop);
@@ -319,18 +405,31 @@ void Worker::handle_dhcp(rte_mbuf* m, const proto::UdpFrame& f) {
   proto::UdpAddr a;
   a.src_mac = c_.port.mac;
   a.dst_mac = o.to.dst_mac;
-  if (a.dst_mac.is_zero() && !neighbour(o.to.dst_ip, a.dst_mac))
+  if (boot_server)
+    a.dst_mac = f.eth.src;  // back where the request came from, port and all
+  else if (a.dst_mac.is_zero() && !neighbour(o.to.dst_ip, a.dst_mac))
     a.dst_mac = f.eth.src;  // a relay: its frame came from it
   a.src_ip = c_.server_ip;
   a.dst_ip = o.to.dst_ip;
-  a.sport = proto::kDhcpServerPort;
-  a.dport = o.to.dst_port;
+  a.sport = boot_server ? kPxeBootServerPort : proto::kDhcpServerPort;
+  a.dport = boot_server ? f.udp.sport : o.to.dst_port;
   uint32_t sum = proto::csum_partial(Bytes(out.data(), o.len));
   proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(o.len), sum, ip_id_++);
   r->data_len = uint16_t(proto::kEthIpUdpLen + o.len);
   r->pkt_len = r->data_len;
   rte_pktmbuf_free(m);
+  if (o.wait_tag > shared_.journal_committed.load(std::memory_order_acquire)) {
+    acks_.hold(r, o.wait_tag, now);
+    return;
+  }
+  send_dhcp(r, o.type);
+}
+
+void Worker::send_dhcp(rte_mbuf* r, uint8_t type) {
   n_.dhcp_replies.add();
+  if (type == proto::kOffer) n_.dhcp_offers.add();
+  if (type == proto::kAck) n_.dhcp_acks.add();
+  if (type == proto::kNak) n_.dhcp_naks.add();
   tx(r);
 }
 

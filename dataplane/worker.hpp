@@ -10,8 +10,10 @@
 #include <memory>
 #include <vector>
 
+#include "dhcp/rate_limit.hpp"
 #include "dhcp/server.hpp"
 #include "events.hpp"
+#include "lease_feed.hpp"
 #include "port/ethdev.hpp"
 #include "proto/tftp.hpp"
 #include "proto/udp.hpp"
@@ -81,6 +83,9 @@ class Worker final : public EventSink {
   void learn(proto::Ip4 ip, const proto::Mac& mac);
   bool neighbour(proto::Ip4 ip, proto::Mac& out) const;
   void adopt_snapshot();
+  void restore_leases();
+  void send_dhcp(rte_mbuf* r, uint8_t type);
+  void send_arp_probe(proto::Ip4 ip);
   Event event(EventType t, const proto::Mac& mac, proto::Ip4 ip) const;
 
   uint64_t now_us() const;
@@ -90,6 +95,10 @@ class Worker final : public EventSink {
   WorkerCounters& n_;
   bool ok_ = false;
   dhcp::Server dhcp_;
+  dhcp::RateLimiter dhcp_limits_;
+  LeaseFeed lease_feed_;
+  AckGate acks_;
+  bool leases_restored_ = false;
   tftp::SessionTable sessions_;
   std::unique_ptr<Timer[]> timers_;  // one per session slot
   const snap::Snapshot* snapshot_ = nullptr;
@@ -99,6 +108,8 @@ class Worker final : public EventSink {
   uint16_t ip_id_ = 0;
   bool queued_for_service_ = false;  // events or load requests queued this iteration
   uint64_t tsc_hz_ = 0;
+  uint64_t next_tick_tsc_ = 0;   // DHCP housekeeping, once a millisecond
+  uint64_t next_probe_tsc_ = 0;  // DHCP ARP probes
 };
 
 }  // namespace bs

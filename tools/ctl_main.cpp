@@ -1,14 +1,21 @@
 // bootstorm-ctl: operator commands.
-//   check FILE                    validate a site config; every error, exit 2 on any
-//   render --config FILE --mac M  what that host gets: boot file per arch, pxelinux config,
-//   kickstart up --config FILE              run dataplane and control in the foreground until
-//   SIGTERM/Ctrl-C
+//   check FILE                          validate a site config; every error, exit 2 on any
+//   render --config FILE --mac M        what that host gets: boot files, pxelinux config,
+//                                       kickstart
+//   up --config FILE                    run dataplane and control in the foreground until
+//                                       SIGTERM/Ctrl-C
+//   leases --config FILE [--json]       the leases on disk (the journal in state_dir)
+//   status --config FILE [--json]       the running appliance's counters and drops
+//   setup [--config FILE] [--dry-run]   check and prepare the host: hugepages, NIC -> vfio-pci
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "../control/config.hpp"
 #include "../control/logging.hpp"
 #include "../control/render.hpp"
+#include "leases.hpp"
+#include "setup.hpp"
+#include "status.hpp"
 #include "supervisor.hpp"
 
 namespace {
@@ -99,9 +106,37 @@ int main(int argc, char** argv) {
   u->add_option("--config", config, "site config (TOML)")->required();
   u->add_option("--max-restarts", max_restarts, "restarts per child per minute before giving up")
       ->check(CLI::Range(0, 100));
+  bool as_json = false;
+  auto* l =
+      app.add_subcommand("leases", "list the leases on disk (the lease journal in state_dir)");
+  l->add_option("--config", config, "site config (TOML): gives state_dir")->required();
+  l->add_flag("--json", as_json, "a JSON array instead of a table");
+  auto* st = app.add_subcommand(
+      "status", "the running appliance's counters and drops by reason (from its /status)");
+  st->add_option("--config", config, "site config (TOML): gives the address and HTTP port")
+      ->required();
+  st->add_flag("--json", as_json, "the raw /status JSON");
+  std::string setup_config = "/etc/bootstorm/bootstorm.toml";
+  bool dry_run = false;
+  auto* s = app.add_subcommand(
+      "setup", "check and prepare this host for the dataplane: hugepages, NIC to vfio-pci");
+  s->add_option("--config", setup_config, "site config (TOML)")->capture_default_str();
+  s->add_flag("--dry-run", dry_run, "print what it would do; change nothing");
   CLI11_PARSE(app, argc, argv);
 
   if (c->parsed()) return check(check_file);
+  if (s->parsed()) {
+    auto cfg = load(setup_config);
+    return cfg ? ctl::setup(*cfg, dry_run) : 2;
+  }
+  if (l->parsed()) {
+    auto cfg = load(config);
+    return cfg ? ctl::list_leases(*cfg, as_json) : 2;
+  }
+  if (st->parsed()) {
+    auto cfg = load(config);
+    return cfg ? ctl::show_status(*cfg, as_json) : 2;
+  }
   if (r->parsed()) return render(config, mac);
   return up(config, max_restarts);
 }

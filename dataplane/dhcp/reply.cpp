@@ -4,20 +4,6 @@ namespace bs::dhcp {
 
 using namespace proto;
 
-std::string_view boot_file(const snap::Snapshot& s, const snap::Host* host,
-                           std::optional<uint16_t> arch) {
-  const uint16_t a = arch.value_or(kArchBios);
-  if (a == kArchBios) {
-    if (host && !host->boot_bios.empty()) return host->boot_bios;
-    return s.boot_bios;
-  }
-  if (a == kArchUefiX64 || a == kArchUefiX64Alt) {
-    if (host && !host->boot_uefi_x64.empty()) return host->boot_uefi_x64;
-    return s.boot_uefi_x64;
-  }
-  return {};
-}
-
 ReplyTarget reply_target(const DhcpMessage& m, uint8_t reply_type, Ip4 ciaddr, Ip4 yiaddr) {
   const ReplyTarget broadcast{kBroadcastMac, 0xffffffffu, kDhcpClientPort};
   if (m.giaddr != 0) return ReplyTarget{Mac{}, m.giaddr, kDhcpServerPort};
@@ -61,17 +47,26 @@ size_t write_reply(const snap::Snapshot& s, const DhcpMessage& m, const Reply& r
   DhcpWriter w(out, h);
   w.add_u8(opt::kMessageType, r.type);
   w.add_ip(opt::kServerId, s.server_ip);
+  // RFC 3046 2.2: the relay agent information goes back verbatim, as the last option.
+  auto finish = [&] {
+    if (!m.relay_agent.empty()) w.add(opt::kRelayAgent, m.relay_agent);
+    return w.finish();
+  };
   if (nak) {
     if (!r.message.empty()) w.add_str(opt::kMessage, r.message);
-    return w.finish();
+    return finish();
   }
   if (r.lease_s != 0) {
+    uint32_t t1 = r.lease_s / 2, t2 = uint32_t(uint64_t(r.lease_s) * 7 / 8);
+    if (s.renew_seconds != 0 && s.renew_seconds < s.rebind_seconds && s.rebind_seconds < r.lease_s)
+      t1 = s.renew_seconds, t2 = s.rebind_seconds;
     w.add_u32(opt::kLeaseTime, r.lease_s);
-    w.add_u32(opt::kRenewalTime, r.lease_s / 2);
-    w.add_u32(opt::kRebindingTime, uint32_t(uint64_t(r.lease_s) * 7 / 8));
+    w.add_u32(opt::kRenewalTime, t1);
+    w.add_u32(opt::kRebindingTime, t2);
   }
   if (r.pool) {
     w.add_ip(opt::kSubnetMask, r.pool->mask());
+    w.add_ip(opt::kBroadcast, r.pool->broadcast_address());
     if (r.pool->router != 0) w.add_ip(opt::kRouter, r.pool->router);
     if (!r.pool->dns.empty()) {
       uint8_t dns[4 * 63];
@@ -88,14 +83,16 @@ size_t write_reply(const snap::Snapshot& s, const DhcpMessage& m, const Reply& r
   if (r.host && !r.host->hostname.empty()) w.add_str(opt::kHostname, r.host->hostname);
   w.add_str(opt::kTftpServer, r.server_text);
   if (!r.boot_file.empty()) w.add_str(opt::kBootfile, r.boot_file);
-  if (m.is_pxe()) {
+  if (r.http_boot) {
+    w.add_str(opt::kVendorClass, "HTTPClient");
+  } else if (m.is_pxe()) {
     static constexpr uint8_t kPxeVendor[] = {6, 1, 8, 255};  // PXE_DISCOVERY_CONTROL = 8, END
     w.add_str(opt::kVendorClass, "PXEClient");
     w.add(opt::kVendorSpecific, Bytes(kPxeVendor, sizeof(kPxeVendor)));
     // PXE 2.1: the client machine identifier is echoed (type 0 + 16-byte UUID).
     if (m.uuid.size() == 17) w.add(opt::kClientUuid, m.uuid);
   }
-  return w.finish();
+  return finish();
 }
 
 }  // namespace bs::dhcp

@@ -1,5 +1,5 @@
-// Building DHCP replies: the PXE boot-file policy (option 93), the BOOTREPLY with its options,
-// and where it goes (RFC 2131 section 4.1). Pure functions, no allocation.
+// Building DHCP replies: the BOOTREPLY with its options and where it goes (RFC 2131 section
+// 4.1). The boot file comes from boot_policy.hpp. Pure functions, no allocation.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "../proto/dhcp.hpp"
 #include "../snapshot/snapshot.hpp"
+#include "boot_policy.hpp"
 
 namespace bs::dhcp {
 
@@ -19,16 +20,6 @@ struct ReplyTarget {
   proto::Ip4 dst_ip = 0;
   uint16_t dst_port = proto::kDhcpClientPort;
 };
-
-// Option 93 client architectures bootstorm serves a boot file to.
-inline constexpr uint16_t kArchBios = 0;
-inline constexpr uint16_t kArchUefiX64 = 7;
-inline constexpr uint16_t kArchUefiX64Alt = 9;  // EFI BC (the same firmware family in practice)
-
-// The host's override for its architecture when set, else the snapshot's default; empty for
-// architectures other than BIOS (0, or no option 93) and UEFI x64 (7, 9).
-std::string_view boot_file(const snap::Snapshot& s, const snap::Host* host,
-                           std::optional<uint16_t> arch);
 
 // Giaddr set: to the relay (port 67, MAC unknown). Else a NAK is broadcast; else a client with
 // ciaddr gets it unicast there; else the broadcast flag (or no address to send to) broadcasts;
@@ -46,12 +37,16 @@ struct Reply {
   const snap::Pool* pool = nullptr;
   const snap::Host* host = nullptr;  // hostname (option 12) when set
   std::string_view boot_file;
+  bool http_boot = false;        // option 60 "HTTPClient" (UEFI HTTP boot; boot_file is a URL)
   std::string_view server_text;  // option 66: the server address, dotted
   std::string_view message;      // option 56 of a NAK
 };
 
-// Writes the BOOTREPLY for request m. OFFER/ACK: 53, 54, [51, 58, 59], 1, 3, 6, 15, 12, 66, 67,
-// and for PXE clients 60 "PXEClient", 43 (discovery control 8) and 97 echoed; NAK: 53, 54, 56.
+// Writes the BOOTREPLY for request m. OFFER/ACK: 53, 54, [51, 58, 59], 1, 28, 3, 6, 15, 12, 66,
+// 67, then 60 "HTTPClient" for an HTTP boot, or for PXE clients 60 "PXEClient", 43 (discovery
+// control 8) and 97 echoed; NAK: 53, 54, 56. Every reply to a request that carries option 82
+// (relay agent information) echoes it verbatim as the last option (RFC 3046 2.2). T1/T2 are the
+// snapshot's renew/rebind seconds when set and below the lease time, else 1/2 and 7/8 of it.
 // Kept within max(576, option 57) - 28 bytes (IP + UDP); returns 0 when it does not fit.
 size_t write_reply(const snap::Snapshot& s, const proto::DhcpMessage& m, const Reply& r,
                    proto::MutBytes out);

@@ -34,6 +34,10 @@ void Server::set_snapshot(const snap::Snapshot* s) {
 
 Outcome Server::handle(const DhcpMessage& m, Ip4 src_ip, uint64_t now_s, MutBytes out) {
   if (!snap_) return no_reply(Drop::dhcp_no_snapshot);
+  if (snap_->dhcp.mode == snap::DhcpMode::proxy) {
+    if (m.type != kDiscover) return no_reply(Drop::dhcp_proxy_ignored);
+    return proxy_offer(m, out);
+  }
   switch (m.type) {
     case kDiscover:
       return discover(m, now_s, out);
@@ -64,7 +68,9 @@ Reply Server::reply_for(const DhcpMessage& m, uint8_t type, const snap::Pool* po
   r.type = type;
   r.pool = pool;
   r.host = pool_.host(m.chaddr);
-  r.boot_file = boot_file(*snap_, r.host, m.arch);
+  const BootChoice boot = choose_boot(*snap_, r.host, m);
+  r.boot_file = boot.file;
+  r.http_boot = boot.http;
   r.server_text = server_text_;
   return r;
 }
@@ -84,6 +90,9 @@ Outcome Server::discover(const DhcpMessage& m, uint64_t now_s, MutBytes out) {
   } else if (Lease* cur = pool_.find(m.chaddr);
              cur && pool.contains(cur->ip) && !pool_.excluded(cur->ip)) {
     l = cur;  // the same address again
+  } else if (Lease* prev = pool_.previous(m.chaddr);
+             prev && pool.contains(prev->ip) && !pool_.excluded(prev->ip)) {
+    l = prev;  // its address from before, unused since
   } else {
     l = pool_.allocate(pi, now_s);
   }
@@ -101,6 +110,7 @@ Outcome Server::discover(const DhcpMessage& m, uint64_t now_s, MutBytes out) {
   Outcome o;
   o.len = write_reply(*snap_, m, r, out);
   if (o.len == 0) return no_reply(Drop::dhcp_reply_overflow);
+  o.type = kOffer;
   o.to = reply_target(m, kOffer, 0, l->ip);
   emit(EventType::dhcp_offer, m.chaddr, l->ip, m.arch.value_or(kArchBios), r.boot_file);
   return o;
@@ -137,9 +147,9 @@ Outcome Server::request(const DhcpMessage& m, uint64_t now_s, MutBytes out) {
     // not its own on this network (including one unknown to us) is NAKed.
     const int pi = select_pool(m, false);
     if (pi < 0) return no_reply(Drop::dhcp_no_pool);
-    if (!pool_.pool(pi).contains(want)) return nak(m, "wrong network", out);
+    if (!pool_.pool(pi).contains(want)) return refuse(m, "wrong network", out);
     Lease* l = record_for(m, pi, want);
-    if (!l) return nak(m, "address not leased to this client", out);
+    if (!l) return refuse(m, "address not leased to this client", out);
     return ack(m, pi, l, now_s, out);
   }
   if (m.ciaddr != 0) {
@@ -147,16 +157,23 @@ Outcome Server::request(const DhcpMessage& m, uint64_t now_s, MutBytes out) {
     const int pi = select_pool(m, true);
     if (pi < 0) return no_reply(Drop::dhcp_no_pool);
     Lease* l = record_for(m, pi, m.ciaddr);
-    if (!l) return nak(m, "lease unknown or expired", out);
+    if (!l) return refuse(m, "lease unknown or expired", out);
     return ack(m, pi, l, now_s, out);
   }
   return no_reply(Drop::dhcp_bad_request);
 }
 
 Outcome Server::ack(const DhcpMessage& m, int pi, Lease* l, uint64_t now_s, MutBytes out) {
+  const bool renewal = l->state == LeaseState::bound && l->mac == m.chaddr;
   pool_.hold(l, m.chaddr, LeaseState::bound, now_s + snap_->lease_seconds);
-  // The durable journal goes here: the ACK must not leave before the binding is committed.
-  if (observer_) observer_->bound(*l);
+  uint64_t wait = 0;
+  if (observer_) {
+    wait = observer_->bound(*l, now_s, renewal);
+    if (wait == LeaseObserver::kRefuse) {
+      emit(EventType::dhcp_no_address, m.chaddr, l->ip, 0, drop_text(Drop::dhcp_journal_full));
+      return no_reply(Drop::dhcp_journal_full);
+    }
+  }
   Reply r = reply_for(m, kAck, &pool_.pool(pi));
   r.ciaddr = m.ciaddr;
   r.yiaddr = l->ip;
@@ -164,9 +181,30 @@ Outcome Server::ack(const DhcpMessage& m, int pi, Lease* l, uint64_t now_s, MutB
   Outcome o;
   o.len = write_reply(*snap_, m, r, out);
   if (o.len == 0) return no_reply(Drop::dhcp_reply_overflow);
+  o.type = kAck;
+  o.wait_tag = wait;
   o.to = reply_target(m, kAck, m.ciaddr, l->ip);
   emit(EventType::dhcp_ack, m.chaddr, l->ip, m.arch.value_or(kArchBios), r.boot_file);
   return o;
+}
+
+bool Server::arp_seen(Ip4 spa, const Mac& sha, uint64_t now_s) {
+  if (!snap_ || !snap_->dhcp.probe || snap_->dhcp.mode != snap::DhcpMode::server) return false;
+  if (spa == 0 || pool_.excluded(spa)) return false;  // probes (no sender address), our own, routers
+  Lease* l = pool_.slot(spa);
+  if (!l || l->state == LeaseState::declined) return false;
+  const bool held = l->state == LeaseState::offered || l->state == LeaseState::bound;
+  if (held && l->mac == sha) return false;          // its holder, announcing itself
+  if (l->state == LeaseState::bound) return false;  // bound to another: not ours to take back
+  ++conflicts_;
+  emit(EventType::dhcp_conflict, sha, spa);
+  pool_.quarantine(l, now_s + snap_->lease_seconds);
+  return true;
+}
+
+bool Server::restore(const Mac& mac, Ip4 ip, uint64_t expires_s, uint64_t disk_tag) {
+  if (!snap_) return false;
+  return pool_.restore(mac, ip, expires_s, disk_tag);
 }
 
 Outcome Server::nak(const DhcpMessage& m, std::string_view why, MutBytes out) {
@@ -176,8 +214,43 @@ Outcome Server::nak(const DhcpMessage& m, std::string_view why, MutBytes out) {
   Outcome o;
   o.len = write_reply(*snap_, m, r, out);
   if (o.len == 0) return no_reply(Drop::dhcp_reply_overflow);
+  o.type = kNak;
   o.to = reply_target(m, kNak, 0, 0);
   emit(EventType::dhcp_nak, m.chaddr, m.requested_ip.value_or(m.ciaddr), 0, why);
+  return o;
+}
+
+Outcome Server::refuse(const DhcpMessage& m, std::string_view why, MutBytes out) {
+  if (snap_->dhcp.authoritative) return nak(m, why, out);
+  return no_reply(Drop::dhcp_not_authoritative);
+}
+
+Outcome Server::proxy_offer(const DhcpMessage& m, MutBytes out) {
+  emit(EventType::dhcp_discover, m.chaddr, 0, m.arch.value_or(kArchBios));
+  Reply r = reply_for(m, kOffer, nullptr);
+  if (!m.is_pxe() && !r.http_boot) return no_reply(Drop::dhcp_proxy_not_pxe);
+  Outcome o;
+  o.len = write_reply(*snap_, m, r, out);
+  if (o.len == 0) return no_reply(Drop::dhcp_reply_overflow);
+  o.type = kOffer;
+  o.to = reply_target(m, kOffer, 0, 0);
+  emit(EventType::dhcp_offer, m.chaddr, 0, m.arch.value_or(kArchBios), r.boot_file);
+  return o;
+}
+
+Outcome Server::boot_server(const DhcpMessage& m, Ip4 src_ip, MutBytes out) {
+  if (!snap_) return no_reply(Drop::dhcp_no_snapshot);
+  if (m.type != kRequest && m.type != kInform) return no_reply(Drop::dhcp_unhandled_type);
+  const Ip4 client = m.ciaddr != 0 ? m.ciaddr : src_ip;
+  emit(EventType::dhcp_request, m.chaddr, client, m.arch.value_or(kArchBios));
+  Reply r = reply_for(m, kAck, nullptr);
+  r.ciaddr = client;
+  Outcome o;
+  o.len = write_reply(*snap_, m, r, out);
+  if (o.len == 0) return no_reply(Drop::dhcp_reply_overflow);
+  o.type = kAck;
+  o.to.dst_ip = client;  // the worker answers at the request's source MAC and port
+  emit(EventType::dhcp_ack, m.chaddr, client, m.arch.value_or(kArchBios), r.boot_file);
   return o;
 }
 
@@ -224,6 +297,7 @@ Outcome Server::inform(const DhcpMessage& m, Ip4 src_ip, MutBytes out) {
   Outcome o;
   o.len = write_reply(*snap_, m, r, out);
   if (o.len == 0) return no_reply(Drop::dhcp_reply_overflow);
+  o.type = kAck;
   o.to = reply_target(m, kAck, client, 0);
   return o;
 }

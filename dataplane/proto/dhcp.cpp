@@ -56,6 +56,9 @@ void take_option(DhcpMessage& m, uint8_t code, Bytes v, uint8_t& overload) {
     case opt::kRelayAgent:
       if (m.relay_agent.empty()) m.relay_agent = v;
       break;
+    case opt::kIpxeEncap:
+      m.ipxe_encap = true;
+      break;
     default:
       break;
   }
@@ -111,8 +114,14 @@ bool DhcpMessage::is_pxe() const {
   return starts_with(vendor_class, "PXEClient");
 }
 
+bool DhcpMessage::is_http_client() const {
+  return starts_with(vendor_class, "HTTPClient");
+}
+
 bool DhcpMessage::is_ipxe() const {
-  return user_class.size() == 4 && starts_with(user_class, "iPXE");
+  if (ipxe_encap) return true;
+  if (user_class.size() == 4 && starts_with(user_class, "iPXE")) return true;
+  return user_class.size() == 5 && user_class[0] == 4 && starts_with(user_class.subspan(1), "iPXE");
 }
 
 Result<DhcpMessage> parse_dhcp(Bytes p) {

@@ -35,6 +35,7 @@ enum : uint8_t {
   kDns = 6,
   kHostname = 12,
   kDomainName = 15,
+  kBroadcast = 28,
   kVendorSpecific = 43,
   kRequestedIp = 50,
   kLeaseTime = 51,
@@ -55,6 +56,7 @@ enum : uint8_t {
   kClientArch = 93,
   kClientNdi = 94,
   kClientUuid = 97,
+  kIpxeEncap = 175,  // iPXE's encapsulated options: sent only by iPXE
   kEnd = 255,
 };
 }  // namespace opt
@@ -66,15 +68,19 @@ struct DhcpMessage {
   uint16_t secs = 0, flags = 0;
   Ip4 ciaddr = 0, yiaddr = 0, siaddr = 0, giaddr = 0;
   Mac chaddr;
-  uint8_t type = 0;                    // option 53
-  std::optional<Ip4> requested_ip;     // option 50
-  std::optional<Ip4> server_id;        // option 54
-  std::optional<uint16_t> arch;        // option 93, first entry
-  uint16_t max_msg_size = 0;           // option 57, 0 if absent
+  uint8_t type = 0;                 // option 53
+  std::optional<Ip4> requested_ip;  // option 50
+  std::optional<Ip4> server_id;     // option 54
+  std::optional<uint16_t> arch;     // option 93, first entry
+  uint16_t max_msg_size = 0;        // option 57, 0 if absent
   Bytes vendor_class, user_class, client_id, uuid, param_list, hostname, relay_agent;
+  bool ipxe_encap = false;  // option 175 present
   bool broadcast() const { return flags & kBootpBroadcastFlag; }
-  bool is_pxe() const;   // vendor class starts with "PXEClient"
-  bool is_ipxe() const;  // user class (77) is "iPXE"
+  bool is_pxe() const;          // vendor class starts with "PXEClient"
+  bool is_http_client() const;  // vendor class starts with "HTTPClient" (UEFI HTTP boot)
+  // iPXE: user class (77) "iPXE" (raw as iPXE sends it, or RFC 3004 length-prefixed) or
+  // option 175 present.
+  bool is_ipxe() const;
 };
 
 // Accepts BOOTREQUESTs only (op 1, htype 1, hlen 6), with the magic cookie.

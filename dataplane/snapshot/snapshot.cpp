@@ -59,6 +59,46 @@ const json& get_array(const json& o, const char* key) {
   if (!v.is_array()) throw DecodeError{std::string(key) + " is not an array"};
   return v;
 }
+bool get_bool(const json& o, const char* key) {
+  const json& v = field(o, key);
+  if (!v.is_boolean()) throw DecodeError{std::string(key) + " is not a boolean"};
+  return v.get<bool>();
+}
+uint32_t get_u32(const json& o, const char* key) {
+  uint64_t v = get_u64(o, key);
+  if (v > 0xffffffffu) throw DecodeError{std::string(key) + " is above 2^32 - 1"};
+  return uint32_t(v);
+}
+
+// {"bios": "...", "uefi_ia32": "...", ...}: every architecture, nothing else.
+json boot_files_json(const BootFiles& f) {
+  json o = json::object();
+  for (BootArch a : kBootArchs) o[std::string(boot_arch_name(a))] = f[a];
+  return o;
+}
+BootFiles get_boot_files(const json& o, const char* key) {
+  const json& v = field(o, key);
+  if (!v.is_object()) throw DecodeError{std::string(key) + " is not an object"};
+  for (auto it = v.begin(); it != v.end(); ++it)
+    if (!boot_arch_named(it.key()))
+      throw DecodeError{std::string(key) + ": unknown architecture " + it.key()};
+  BootFiles f;
+  for (BootArch a : kBootArchs) f[a] = get_str(v, std::string(boot_arch_name(a)).c_str());
+  return f;
+}
+
+json boot_rule_json(const BootRule& r) {
+  return {{"files", boot_files_json(r.files)}, {"ipxe", r.ipxe}, {"ipxe_script", r.ipxe_script}};
+}
+BootRule get_boot_rule(const json& o, const char* key) {
+  const json& v = field(o, key);
+  BootRule r;
+  r.files = get_boot_files(v, "files");
+  r.ipxe = get_bool(v, "ipxe");
+  r.ipxe_script = get_str(v, "ipxe_script");
+  if (r.ipxe && r.ipxe_script.empty()) throw DecodeError{"boot rule with ipxe but no ipxe_script"};
+  return r;
+}
 
 }  // namespace
 
@@ -67,8 +107,15 @@ std::string encode(const Snapshot& s) {
   j["generation"] = s.generation;
   j["server_ip"] = proto::ip_str(s.server_ip);
   j["lease_seconds"] = s.lease_seconds;
-  j["boot_bios"] = s.boot_bios;
-  j["boot_uefi_x64"] = s.boot_uefi_x64;
+  j["renew_seconds"] = s.renew_seconds;
+  j["rebind_seconds"] = s.rebind_seconds;
+  j["dhcp"] = {{"mode", s.dhcp.mode == DhcpMode::proxy ? "proxy" : "server"},
+               {"authoritative", s.dhcp.authoritative},
+               {"probe", s.dhcp.probe},
+               {"mac_rate", s.dhcp.mac_rate},
+               {"rate", s.dhcp.rate}};
+  j["boot"] = boot_rule_json(s.boot);
+  j["ipxe_files"] = boot_files_json(s.ipxe_files);
   json pools = json::array();
   for (const auto& p : s.pools) {
     pools.push_back({{"subnet", proto::ip_str(p.subnet)},
@@ -77,7 +124,11 @@ std::string encode(const Snapshot& s) {
                      {"last", proto::ip_str(p.last)},
                      {"router", proto::ip_str(p.router)},
                      {"dns", ips(p.dns)},
-                     {"domain", p.domain}});
+                     {"domain", p.domain},
+                     {"broadcast", proto::ip_str(p.broadcast)}});
+    json ex = json::array();
+    for (const auto& [lo, hi] : p.exclude) ex.push_back({proto::ip_str(lo), proto::ip_str(hi)});
+    pools.back()["exclude"] = std::move(ex);
   }
   j["pools"] = std::move(pools);
   json hosts = json::array();
@@ -85,8 +136,7 @@ std::string encode(const Snapshot& s) {
     hosts.push_back({{"mac", h.mac.str()},
                      {"address", proto::ip_str(h.address)},
                      {"hostname", h.hostname},
-                     {"boot_bios", h.boot_bios},
-                     {"boot_uefi_x64", h.boot_uefi_x64}});
+                     {"boot", boot_rule_json(h.boot)}});
   }
   j["hosts"] = std::move(hosts);
   json files = json::array();
@@ -109,8 +159,23 @@ std::optional<Snapshot> decode(std::string_view text, std::string* error) {
     uint64_t lease = get_u64(j, "lease_seconds");
     if (lease == 0 || lease > 0xffffffffu) throw DecodeError{"lease_seconds out of range"};
     s.lease_seconds = uint32_t(lease);
-    s.boot_bios = get_str(j, "boot_bios");
-    s.boot_uefi_x64 = get_str(j, "boot_uefi_x64");
+    s.renew_seconds = get_u32(j, "renew_seconds");
+    s.rebind_seconds = get_u32(j, "rebind_seconds");
+    if ((s.renew_seconds != 0 || s.rebind_seconds != 0) &&
+        !(s.renew_seconds > 0 && s.renew_seconds < s.rebind_seconds &&
+          s.rebind_seconds < s.lease_seconds))
+      throw DecodeError{"need 0 < renew_seconds < rebind_seconds < lease_seconds (or both 0)"};
+    if (!j.contains("dhcp") || !j["dhcp"].is_object()) throw DecodeError{"dhcp missing"};
+    const json& d = j["dhcp"];
+    const std::string mode = get_str(d, "mode");
+    if (mode != "server" && mode != "proxy") throw DecodeError{"dhcp.mode is not server or proxy"};
+    s.dhcp.mode = mode == "proxy" ? DhcpMode::proxy : DhcpMode::server;
+    s.dhcp.authoritative = get_bool(d, "authoritative");
+    s.dhcp.probe = get_bool(d, "probe");
+    s.dhcp.mac_rate = get_u32(d, "mac_rate");
+    s.dhcp.rate = get_u32(d, "rate");
+    s.boot = get_boot_rule(j, "boot");
+    s.ipxe_files = get_boot_files(j, "ipxe_files");
     for (const json& p : get_array(j, "pools")) {
       Pool pool;
       pool.subnet = get_ip(p, "subnet");
@@ -123,6 +188,13 @@ std::optional<Snapshot> decode(std::string_view text, std::string* error) {
       pool.router = get_ip(p, "router");
       for (const json& d : get_array(p, "dns")) pool.dns.push_back(ip_of(d, "dns"));
       pool.domain = get_str(p, "domain");
+      pool.broadcast = get_ip(p, "broadcast");
+      for (const json& e : get_array(p, "exclude")) {
+        if (!e.is_array() || e.size() != 2) throw DecodeError{"pool exclude entry is not a pair"};
+        proto::Ip4 lo = ip_of(e[0], "exclude"), hi = ip_of(e[1], "exclude");
+        if (lo > hi) throw DecodeError{"pool exclude range runs backwards"};
+        pool.exclude.emplace_back(lo, hi);
+      }
       s.pools.push_back(std::move(pool));
     }
     for (const json& h : get_array(j, "hosts")) {
@@ -132,8 +204,7 @@ std::optional<Snapshot> decode(std::string_view text, std::string* error) {
       host.mac = *mac;
       host.address = get_ip(h, "address");
       host.hostname = get_str(h, "hostname");
-      host.boot_bios = get_str(h, "boot_bios");
-      host.boot_uefi_x64 = get_str(h, "boot_uefi_x64");
+      host.boot = get_boot_rule(h, "boot");
       s.hosts.push_back(std::move(host));
     }
     for (const json& f : get_array(j, "files"))

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../proto/bytes.hpp"
+#include "boot_arch.hpp"
 
 namespace bs::snap {
 
@@ -17,16 +19,33 @@ struct Pool {
   proto::Ip4 router = 0;           // 0 = none
   std::vector<proto::Ip4> dns;
   std::string domain;
+  proto::Ip4 broadcast = 0;  // option 28; 0 = computed from subnet and prefix
+  // Address ranges inside [first, last] never handed out (inclusive; a single address is
+  // {a, a}).
+  std::vector<std::pair<proto::Ip4, proto::Ip4>> exclude;
   proto::Ip4 mask() const { return prefix == 0 ? 0 : ~proto::Ip4(0) << (32 - prefix); }
   bool contains(proto::Ip4 a) const { return (a & mask()) == (subnet & mask()); }
+  // The configured broadcast address, else the subnet's (255.255.255.255 for /31 and /32).
+  proto::Ip4 broadcast_address() const {
+    if (broadcast != 0) return broadcast;
+    return prefix >= 31 ? 0xffffffffu : (subnet | ~mask());
+  }
+};
+
+// How one host (or every machine without a reservation) boots. The control process resolves it
+// from [boot], the host's profile and the host, so the dataplane only picks a slot.
+struct BootRule {
+  BootFiles files;          // boot loader per architecture (uefi_http: a URL); empty = none
+  bool ipxe = false;        // chainload iPXE (Snapshot::ipxe_files), then fetch ipxe_script
+  std::string ipxe_script;  // http:// URL of the iPXE script; set when ipxe
+  bool operator==(const BootRule&) const = default;
 };
 
 struct Host {
   proto::Mac mac;
   proto::Ip4 address = 0;
   std::string hostname;
-  std::string boot_bios;      // override, empty = the [boot] default
-  std::string boot_uefi_x64;  // override, empty = the [boot] default
+  BootRule boot;  // authoritative for this host (already holds the [boot] defaults)
 };
 
 // A file the dataplane serves from memory (rendered pxelinux configs, menus, iPXE scripts).
@@ -35,12 +54,30 @@ struct VirtualFile {
   std::string content;
 };
 
+// How the DHCP server behaves ([dhcp] in the site config).
+enum class DhcpMode : uint8_t {
+  server,  // hands out addresses and boot information
+  proxy,   // proxyDHCP: boot information only, another server hands out addresses
+};
+struct DhcpPolicy {
+  DhcpMode mode = DhcpMode::server;
+  bool authoritative = false;  // NAK requests for leases we do not know (else ignore them)
+  bool probe = true;           // ARP-probe free addresses ahead of use; quarantine the ones in use
+  uint32_t mac_rate = 10;      // DHCP messages per second per MAC (bursts of as many); 0 = off
+  uint32_t rate = 0;  // messages per second from MACs without a reservation, in all; 0 = off
+  bool operator==(const DhcpPolicy&) const = default;
+};
+
 struct Snapshot {
   uint64_t generation = 0;
   proto::Ip4 server_ip = 0;  // appliance address (siaddr, option 54, option 66)
   uint32_t lease_seconds = 3600;
-  std::string boot_bios;      // option 93 arch 0
-  std::string boot_uefi_x64;  // option 93 arch 7 and 9
+  DhcpPolicy dhcp;
+  // Options 58 and 59 (T1, T2). 0: half and seven eighths of the lease. Otherwise
+  // 0 < renew_seconds < rebind_seconds < lease_seconds (decode() checks).
+  uint32_t renew_seconds = 0, rebind_seconds = 0;
+  BootRule boot;         // machines without a reservation
+  BootFiles ipxe_files;  // the iPXE binary per architecture (uefi_http: a URL); empty = none
   std::vector<Pool> pools;
   std::vector<Host> hosts;
   std::vector<VirtualFile> files;

@@ -238,8 +238,9 @@ void DataplaneTest::SetUp() {
   snap_ = snap::Snapshot{};
   snap_.generation = 1;
   snap_.server_ip = kServerIp;
-  snap_.boot_bios = "pxelinux.0";
-  snap_.boot_uefi_x64 = "grubx64.efi";
+  snap_.dhcp.probe = false;  // no ARP probes among the frames the tests look at
+  snap_.boot.files[snap::BootArch::bios] = "pxelinux.0";
+  snap_.boot.files[snap::BootArch::uefi_x64] = "grubx64.efi";
   snap::Pool pool;
   pool.subnet = ip4(10, 77, 0, 0);
   pool.prefix = 24;
@@ -251,6 +252,7 @@ void DataplaneTest::SetUp() {
   host.mac = kReservedMac;
   host.address = kReservedIp;
   host.hostname = "node42";
+  host.boot = snap_.boot;
   snap_.hosts.push_back(host);
   snap_.files.push_back({kVirtualPath, kVirtualContent});
   snap_.preload.push_back("preloaded.bin");

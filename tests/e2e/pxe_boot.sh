@@ -4,13 +4,18 @@
 # syslinux.efi): DHCP (the boot file chosen by option 93), the boot loader, its
 # pxelinux.cfg/01-<mac>, the Debian kernel and the lab's initramfs, which takes a lease,
 # fetches its kickstart over HTTP and prints it. TAP.
-# Usage: pxe_boot.sh BUILD_DIR SOURCE_DIR bios|uefi
+# With "proxy": the appliance runs in proxyDHCP mode ([dhcp] mode = "proxy") beside a dnsmasq
+# that hands out the addresses (10.77.0.11 to the VM) and knows nothing of PXE; the VM gets
+# its address from dnsmasq and its boot file from bootstorm.
+# Usage: pxe_boot.sh BUILD_DIR SOURCE_DIR bios|uefi [proxy]
 set -euo pipefail
 # shellcheck source=tools/lab/tap.sh
 source "$(cd "${2:?source dir}" && pwd)/tools/lab/tap.sh"
 firmware=${3:?firmware: bios or uefi}
+mode=${4:-server}
 bs_test_begin "$1" "$2"
 BS_TEST_NAME=pxe-boot-$firmware  # one log per firmware
+[[ $mode == server ]] || BS_TEST_NAME=pxe-$mode-$firmware
 case $firmware in
 bios) loader=pxelinux.0 second_stage=ldlinux.c32 ;;
 uefi) loader=syslinux.efi second_stage=ldlinux.e64 ;;
@@ -18,7 +23,25 @@ uefi) loader=syslinux.efi second_stage=ldlinux.e64 ;;
 esac
 
 vmlog=$BS_TEST_LOGDIR/$BS_TEST_NAME.vm.log
-bs_test_appliance_up
+config=$BS_CONFIG
+case $mode in
+server) ;;
+proxy)
+    command -v dnsmasq >/dev/null || tap_bail "dnsmasq missing (Debian package dnsmasq-base: tools/setup-deps)"
+    config=$BS_TEST_WORK/bootstorm.toml
+    bs_config_variant "$config" 's|^authoritative = true.*|mode = "proxy"|'
+    bs_peer_add dns 10.77.0.2/24
+    dnsmasq_log=$BS_TEST_LOGDIR/$BS_TEST_NAME.dnsmasq.log
+    # The network's own DHCP server: addresses only (the VM's fixed), no PXE, no DNS.
+    ip netns exec "$BS_PEER_NS" dnsmasq --no-daemon --conf-file=/dev/null --user=root --port=0 \
+        --interface="$BS_PEER_IF" --bind-interfaces --log-dhcp \
+        --dhcp-range=10.77.0.150,10.77.0.199,255.255.255.0,1h --dhcp-host="$BS_VM_MAC,10.77.0.11" \
+        --dhcp-option=option:router,10.77.0.1 --dhcp-leasefile="$BS_TEST_WORK/dnsmasq.leases" \
+        >"$dnsmasq_log" 2>&1 &
+    ;;
+*) tap_bail "mode must be server or proxy, not '$mode'" ;;
+esac
+bs_test_appliance_up "$config"
 
 # The console goes to the test log as TAP comments.
 set +e
@@ -63,8 +86,17 @@ else
 fi
 
 # What the operator sees: dhcpd/tftpd-style log lines from the control process.
-tap_contains "appliance log: DHCPACK on 10.77.0.11 with the $firmware boot file (option 93)" \
-    "$applog" "DHCPACK on 10.77.0.11 to $BS_VM_MAC via $BS_EXCEPTION_IF (boot file $loader)"
+if [[ $mode == proxy ]]; then
+    tap_contains "dnsmasq handed out 10.77.0.11 to the VM" "$(cat "$BS_TEST_WORK/dnsmasq.leases" 2>&1)" \
+        "$BS_VM_MAC 10.77.0.11"
+    tap_contains "appliance log: proxyDHCP offer with the $firmware boot file (option 93)" \
+        "$applog" "proxyDHCP offer to $BS_VM_MAC via $BS_EXCEPTION_IF (boot file $loader)"
+    tap_contains "bootstorm handed out no address" \
+        "$("$BS_BUILD_DIR/tools/bootstorm-ctl" leases --config "$config" 2>&1)" "0 lease(s)"
+else
+    tap_contains "appliance log: DHCPACK on 10.77.0.11 with the $firmware boot file (option 93)" \
+        "$applog" "DHCPACK on 10.77.0.11 to $BS_VM_MAC via $BS_EXCEPTION_IF (boot file $loader)"
+fi
 tap_contains "appliance log: sent $second_stage (the loader's second stage)" "$applog" \
     "sent $second_stage to 10.77.0.11"
 if grep -Eq "sent [^ ]*initrd\.img to 10\.77\.0\.11" <<<"$applog"; then

@@ -1,7 +1,5 @@
-// libFuzzer harness over every codec parser (clang only; see meson.build here).
-//   meson setup build-fuzz -Db_sanitize=address,undefined -Db_lundef=false  (CXX=clang++)
-//   ninja -C build-fuzz tests/fuzz/fuzz_proto
-//   build-fuzz/tests/fuzz/fuzz_proto -max_total_time=60 CORPUS_DIR
+// libFuzzer harness over every codec parser (clang only; tests/fuzz/run.sh builds and runs it).
+//   BS_FUZZ_SECONDS=60 tests/fuzz/run.sh build .   (artifacts: build/meson-logs/fuzz/)
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

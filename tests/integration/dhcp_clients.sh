@@ -45,6 +45,9 @@ set_mac() {
 own_mac=$(ip netns exec "$BS_NS_C0" cat "/sys/class/net/$BS_C0_IF/address")
 [[ $own_mac != "$BS_VM_MAC" ]] || tap_bail "bs-c0 came up with the reserved MAC; cannot test the pool"
 
+# Another host already uses the pool's first address (bs-c0's kernel answers ARP for it): the
+# appliance's ARP probes find it, and it is never handed out.
+ip -n "$BS_NS_C0" addr add 10.77.0.100/24 dev "$BS_C0_IF"
 bs_test_appliance_up
 
 # 1. an unknown MAC gets a pool address, with the PXE answers
@@ -55,6 +58,10 @@ else
 fi
 pool_ip=$(field ip "$out")
 if in_pool "$pool_ip"; then tap_ok "lease $pool_ip is from the pool 10.77.0.100-200"; else tap_not_ok "lease is from the pool 10.77.0.100-200" "got '$pool_ip'"; fi
+if [[ $pool_ip != 10.77.0.100 ]]; then tap_ok "the address in use (10.77.0.100) was not offered"; else
+    tap_not_ok "the address in use (10.77.0.100) was not offered" "$(grep -i 'in use' "$BS_TEST_APPLIANCE_LOG")"; fi
+tap_contains "appliance log: the conflict found by ARP probe" "$(cat "$BS_TEST_APPLIANCE_LOG")" \
+    "address 10.77.0.100 is in use by $own_mac (ARP)"
 tap_is "server identifier is the appliance" "$(field serverid "$out")" "$BS_SERVER_IP"
 tap_is "router option from the pool" "$(field router "$out")" "10.77.0.1"
 tap_is "subnet mask /24" "$(field mask "$out")" "24"

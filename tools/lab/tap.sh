@@ -73,17 +73,18 @@ bs_test_cleanup() {
     exit "$rc"
 }
 
-# bs_test_appliance_up: start the appliance, bail out (with its log) unless it gets ready.
+# bs_test_appliance_up [CONFIG]: start the appliance (with CONFIG, default the lab's
+# $BS_CONFIG; a variant should keep its state_dir), bail out (with its log) unless it gets ready.
 bs_test_appliance_up() {
     BS_TEST_APPLIANCE_LOG=$BS_TEST_LOGDIR/$BS_TEST_NAME.appliance.log
     # Hermetic: no leases from an earlier run (the journal lives in the state dir).
     rm -rf "$BS_STATE_DIR"
     mkdir -p "$BS_STATE_DIR"
-    bs_appliance_start "$BS_TEST_APPLIANCE_LOG"
+    bs_appliance_start "$BS_TEST_APPLIANCE_LOG" "" "${1:-$BS_CONFIG}"
     if bs_appliance_wait_ready "${BS_READY_TIMEOUT:-60}" 2>/dev/null; then
-        tap_ok "appliance ready: $BS_EXCEPTION_IF holds $BS_SERVER_IP and HTTP answers"
+        tap_ok "appliance ready: $BS_EXCEPTION_IF holds $BS_SERVER_IP, HTTP answers, snapshot applied"
     else
-        tap_not_ok "appliance ready: $BS_EXCEPTION_IF holds $BS_SERVER_IP and HTTP answers"
+        tap_not_ok "appliance ready: $BS_EXCEPTION_IF holds $BS_SERVER_IP, HTTP answers, snapshot applied"
         tap_bail "the appliance did not come up" "appliance log ($BS_TEST_APPLIANCE_LOG), last lines:" \
             "$(tail -n 30 "$BS_TEST_APPLIANCE_LOG")"
     fi

@@ -32,8 +32,8 @@ TEST(ConfigLoad, IssueConfigLoadsWithItsMeanings) {
   EXPECT_EQ(c.tftp.root, site.path("tftp"));  // relative root: relative to the config
   EXPECT_EQ(c.tftp.port_min, 10000);          // defaults from config.hpp
   EXPECT_EQ(c.tftp.port_max, 19999);
-  EXPECT_EQ(c.boot.bios, "pxelinux.0");
-  EXPECT_EQ(c.boot.uefi_x64, "syslinux.efi");
+  EXPECT_EQ(c.boot.files[snap::BootArch::bios], "pxelinux.0");
+  EXPECT_EQ(c.boot.files[snap::BootArch::uefi_x64], "syslinux.efi");
   ASSERT_EQ(c.profiles.size(), 1u);
   EXPECT_EQ(c.profiles[0].kernel, "centos7/vmlinuz");
   EXPECT_EQ(c.profiles[0].kickstart, site.path("kickstart/centos7.ks"));

@@ -181,7 +181,9 @@ TEST(HttpServer, KickstartStatusMetrics) {
   Stats stats;
   stats.built(9);
   stats.event(EventType::dhcp_ack);
-  HttpServer http({{"node001", "network --hostname=node001\n"}}, stats);
+  HttpContent content;
+  content.kickstarts = {{"node001", "network --hostname=node001\n"}};
+  HttpServer http(content, stats);
   int port = free_port();
   http.start("127.0.0.1", uint16_t(port));
   ASSERT_TRUE(eventually([&] { return http.listening(); }));

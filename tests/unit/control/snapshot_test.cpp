@@ -18,17 +18,22 @@ TEST(Snapshot, BuiltFromTheIssueConfig) {
   EXPECT_EQ(s.generation, 42u);
   EXPECT_EQ(proto::ip_str(s.server_ip), "10.77.0.1");
   EXPECT_EQ(s.lease_seconds, 3600u);
-  EXPECT_EQ(s.boot_bios, "pxelinux.0");
-  EXPECT_EQ(s.boot_uefi_x64, "syslinux.efi");
+  EXPECT_EQ(s.boot.files[snap::BootArch::bios], "pxelinux.0");
+  EXPECT_EQ(s.boot.files[snap::BootArch::uefi_x64], "syslinux.efi");
+  EXPECT_FALSE(s.boot.ipxe);
+  EXPECT_EQ(s.renew_seconds, 1800u);
+  EXPECT_EQ(s.rebind_seconds, 3150u);
   ASSERT_EQ(s.pools.size(), 1u);
   EXPECT_EQ(s.pools[0].prefix, 24);
   EXPECT_EQ(proto::ip_str(s.pools[0].first), "10.77.0.100");
   EXPECT_EQ(proto::ip_str(s.pools[0].last), "10.77.0.200");
   EXPECT_EQ(proto::ip_str(s.pools[0].router), "10.77.0.1");
+  EXPECT_EQ(proto::ip_str(s.pools[0].broadcast), "10.77.0.255");  // computed
   ASSERT_EQ(s.hosts.size(), 1u);
   EXPECT_EQ(s.hosts[0].mac.str(), "52:54:00:12:34:56");
   EXPECT_EQ(proto::ip_str(s.hosts[0].address), "10.77.0.11");
   EXPECT_EQ(s.hosts[0].hostname, "node001");
+  EXPECT_EQ(s.hosts[0].boot, s.boot);  // no overrides: the [boot] rule
   ASSERT_EQ(s.files.size(), 2u);
   EXPECT_EQ(s.files[0].path, "pxelinux.cfg/01-52-54-00-12-34-56");
   EXPECT_EQ(s.files[0].content, rendered.hosts[0].pxelinux);

@@ -84,10 +84,59 @@ TEST(LeasePool, AllocatesEveryUsableAddressOnceThenReclaimsExpired) {
     EXPECT_FALSE(got.count(a));
   EXPECT_EQ(pool.active(), 251u);
   EXPECT_EQ(pool.allocate(0, 199), nullptr);
-  Lease* again = pool.allocate(0, 200);  // all expired now
+  EXPECT_EQ(pool.free_count(0), 0u);
+  Lease* again = pool.allocate(0, 200);  // all expired now: the exhausted pool is swept
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->state, LeaseState::free);
-  EXPECT_EQ(pool.active(), 250u);  // the old holder lost it
+  EXPECT_EQ(pool.active(), 0u);
+  EXPECT_EQ(pool.free_count(0), 251u);
+}
+
+TEST(LeasePool, FreedAddressesAreReusedLeastRecentlyFirstAndRemembered) {
+  snap::Snapshot s = pool_snapshot();
+  LeasePool pool;
+  pool.configure(s);
+  Lease* a = pool.allocate(0, 0);
+  pool.hold(a, mac(1), LeaseState::bound, 60);
+  const proto::Ip4 first = a->ip;
+  pool.release(a);
+  EXPECT_EQ(pool.find(mac(1)), nullptr);
+  EXPECT_EQ(pool.previous(mac(1)), a);  // still unused: the client may come back for it
+  // Every other free address (251 usable, minus this one) goes before it.
+  for (int i = 0; i < 250; ++i) {
+    Lease* l = pool.allocate(0, 0);
+    ASSERT_NE(l->ip, first) << i;
+    pool.hold(l, mac(uint8_t(10 + i % 200), uint8_t(i / 200 + 1)), LeaseState::bound, 60);
+  }
+  EXPECT_EQ(pool.previous(mac(1)), a);
+  Lease* last = pool.allocate(0, 0);
+  EXPECT_EQ(last->ip, first);
+  pool.hold(last, mac(99, 9), LeaseState::bound, 60);
+  EXPECT_EQ(pool.previous(mac(1)), nullptr);  // taken by someone else now
+  EXPECT_EQ(pool.allocate(0, 0), nullptr);
+}
+
+TEST(LeasePool, SweepFreesExpiredLeasesAndQuarantines) {
+  snap::Snapshot s = pool_snapshot();
+  LeasePool pool;
+  pool.configure(s);
+  Lease* a = pool.allocate(0, 0);
+  pool.hold(a, mac(1), LeaseState::offered, 60);
+  Lease* b = pool.allocate(0, 0);
+  pool.hold(b, mac(2), LeaseState::bound, 100);
+  Lease* c = pool.allocate(0, 0);
+  pool.quarantine(c, 80);
+  const uint32_t free_before = pool.free_count(0);
+  EXPECT_EQ(pool.sweep(59, 1000), 0u);
+  EXPECT_EQ(pool.sweep(80, 1000), 2u);  // the offer and the quarantine end
+  EXPECT_EQ(pool.free_count(0), free_before + 2);
+  EXPECT_EQ(pool.find(mac(2)), b);
+  EXPECT_EQ(pool.previous(mac(1)), a);
+  // A small budget covers the table in several calls.
+  uint32_t freed = 0;
+  for (int i = 0; i < 4; ++i) freed += pool.sweep(100, 100);
+  EXPECT_EQ(freed, 1u);
+  EXPECT_EQ(pool.active(), 0u);
 }
 
 TEST(LeasePool, CursorRotatesSoAFreedAddressIsNotReusedAtOnce) {

@@ -45,6 +45,8 @@ std::vector<uint8_t> build_request(const Req& r) {
   if (r.max_size) option(v, opt::kMaxMsgSize, {uint8_t(r.max_size >> 8), uint8_t(r.max_size)});
   if (!r.uuid.empty()) option(v, opt::kClientUuid, r.uuid);
   option(v, opt::kParamList, {1, 3, 6, 12, 15, 43, 60, 66, 67});
+  if (r.ipxe_encap) option(v, opt::kIpxeEncap, {0x13, 1, 1});  // one sub-option (HTTP: 1)
+  if (!r.relay_agent.empty()) option(v, opt::kRelayAgent, r.relay_agent);
   v.push_back(opt::kEnd);
   while (v.size() < 300) v.push_back(0);
   return v;
@@ -72,6 +74,7 @@ ParsedReply parse_reply(const uint8_t* p, size_t n) {
     }
     if (i >= n || i + 1 + p[i] > n) return r;
     uint8_t len = p[i++];
+    r.order.push_back(code);
     auto& val = r.opts[code];  // RFC 3396: repeated options concatenate
     val.insert(val.end(), p + i, p + i + len);
     i += len;

@@ -19,10 +19,12 @@ struct Req {
   proto::Ip4 ciaddr = 0, giaddr = 0;
   std::optional<proto::Ip4> requested, server_id;
   std::optional<uint16_t> arch;
-  std::string vendor_class;   // option 60
-  std::string user_class;     // option 77
-  uint16_t max_size = 0;      // option 57, 0 = absent
-  std::vector<uint8_t> uuid;  // option 97
+  std::string vendor_class;          // option 60
+  std::string user_class;            // option 77
+  uint16_t max_size = 0;             // option 57, 0 = absent
+  std::vector<uint8_t> uuid;         // option 97
+  bool ipxe_encap = false;           // option 175 (iPXE's encapsulated options)
+  std::vector<uint8_t> relay_agent;  // option 82, sent last
 };
 
 std::vector<uint8_t> build_request(const Req& r);
@@ -36,6 +38,7 @@ struct ParsedReply {
   proto::Mac chaddr;
   std::string file;
   std::map<uint8_t, std::vector<uint8_t>> opts;
+  std::vector<uint8_t> order;  // option codes in the order they appear
   bool has(uint8_t code) const { return opts.count(code) != 0; }
   uint8_t type() const { return has(53) ? opts.at(53).at(0) : 0; }
   uint32_t u32(uint8_t code) const;

@@ -32,9 +32,17 @@ struct Recorder : EventSink {
   }
 };
 
+// Records what the server reports; answers bound() with the next tag, or refuses.
 struct Journal : LeaseObserver {
   std::vector<Lease> bound_leases, freed_leases;
-  void bound(const Lease& l) override { bound_leases.push_back(l); }
+  std::vector<bool> renewals;
+  uint64_t next_tag = 2;
+  bool refuse = false;
+  uint64_t bound(Lease& l, uint64_t, bool renewal) override {
+    bound_leases.push_back(l);
+    renewals.push_back(renewal);
+    return refuse ? kRefuse : next_tag++;
+  }
   void freed(const Lease& l) override { freed_leases.push_back(l); }
 };
 
@@ -46,9 +54,10 @@ snap::Snapshot lab_snapshot() {
   snap::Snapshot s;
   s.generation = 1;
   s.server_ip = kServer;
+  s.dhcp.authoritative = true;
   s.lease_seconds = 3600;
-  s.boot_bios = "pxelinux.0";
-  s.boot_uefi_x64 = "syslinux.efi";
+  s.boot.files[snap::BootArch::bios] = "pxelinux.0";
+  s.boot.files[snap::BootArch::uefi_x64] = "syslinux.efi";
   snap::Pool p;
   p.subnet = ip(10, 77, 0, 0);
   p.prefix = 24;
@@ -69,12 +78,14 @@ snap::Snapshot lab_snapshot() {
   h.mac = kReserved;
   h.address = ip(10, 77, 0, 11);
   h.hostname = "node001";
+  h.boot = s.boot;
   s.hosts.push_back(h);
   snap::Host in_range;
   in_range.mac = kReservedInRange;
   in_range.address = ip(10, 77, 0, 150);
   in_range.hostname = "node150";
-  in_range.boot_uefi_x64 = "custom/grubx64.efi";
+  in_range.boot = s.boot;
+  in_range.boot.files[snap::BootArch::uefi_x64] = "custom/grubx64.efi";
   s.hosts.push_back(in_range);
   return s;
 }
@@ -84,8 +95,9 @@ snap::Snapshot lab_snapshot() {
 snap::Snapshot tiny_snapshot() {
   snap::Snapshot s;
   s.server_ip = ip(10, 9, 0, 2);
+  s.dhcp.authoritative = true;
   s.lease_seconds = 600;
-  s.boot_bios = "pxelinux.0";
+  s.boot.files[snap::BootArch::bios] = "pxelinux.0";
   snap::Pool p;
   p.subnet = ip(10, 9, 0, 0);
   p.prefix = 29;
@@ -96,6 +108,7 @@ snap::Snapshot tiny_snapshot() {
   snap::Host h;
   h.mac = kReserved;
   h.address = ip(10, 9, 0, 3);
+  h.boot = s.boot;
   s.hosts.push_back(h);
   return s;
 }
@@ -353,6 +366,160 @@ TEST_F(DhcpServerTest, ReleaseFreesTheAddress) {
   EXPECT_EQ(discover(mac(4)).yiaddr, a.yiaddr);
 }
 
+TEST_F(DhcpServerTest, AckWaitsForTheJournalTagAndARefusalSendsNoAck) {
+  snap::Snapshot tiny = tiny_snapshot();
+  server_.set_snapshot(&tiny);
+  Journal journal;
+  server_.set_observer(&journal);
+  ParsedReply offer = discover(mac(1));
+  EXPECT_EQ(last_.wait_tag, 0u);  // offers are not journaled
+  EXPECT_TRUE(journal.bound_leases.empty());
+  Req req;
+  req.type = kRequest;
+  req.mac = mac(1);
+  req.requested = offer.yiaddr;
+  req.server_id = tiny.server_ip;
+  ASSERT_EQ(send(req).type(), kAck);
+  EXPECT_EQ(last_.wait_tag, 2u);
+  EXPECT_EQ(journal.renewals.back(), false);  // a new binding
+
+  Req renew;  // RENEWING: same MAC, same address
+  renew.type = kRequest;
+  renew.mac = mac(1);
+  renew.ciaddr = offer.yiaddr;
+  ASSERT_EQ(send(renew).type(), kAck);
+  EXPECT_EQ(last_.wait_tag, 3u);
+  EXPECT_EQ(journal.renewals.back(), true);
+
+  journal.refuse = true;  // the journal cannot take the record: no ACK, counted
+  EXPECT_FALSE(send(renew).ok);
+  EXPECT_EQ(last_.drop, Drop::dhcp_journal_full);
+  EXPECT_EQ(server_.lease(mac(1))->ip, offer.yiaddr);  // the binding is kept for the retry
+}
+
+TEST_F(DhcpServerTest, RestoredBindingsKeepTheirAddress) {
+  snap::Snapshot tiny = tiny_snapshot();
+  server_.set_snapshot(&tiny);
+  const Ip4 a = ip(10, 9, 0, 4);  // .0 network, .1 router, .2 server, .3 reserved
+  ASSERT_TRUE(server_.restore(mac(7), a, 1000, 1));
+  EXPECT_FALSE(server_.restore(mac(8), a, 1000, 1));                   // taken
+  EXPECT_FALSE(server_.restore(mac(9), ip(192, 168, 1, 1), 1000, 1));  // in no pool
+  EXPECT_FALSE(server_.restore(mac(9), tiny.server_ip, 1000, 1));      // excluded
+  EXPECT_EQ(discover(mac(7)).yiaddr, a);  // the returning MAC gets its address back
+  EXPECT_NE(discover(mac(8)).yiaddr, a);
+}
+
+TEST_F(DhcpServerTest, NotAuthoritativeIgnoresUnknownLeases) {
+  snap::Snapshot tiny = tiny_snapshot();
+  tiny.dhcp.authoritative = false;
+  server_.set_snapshot(&tiny);
+  Req reboot;  // INIT-REBOOT for an address we never gave out
+  reboot.type = kRequest;
+  reboot.mac = mac(1);
+  reboot.requested = ip(10, 9, 0, 5);
+  EXPECT_FALSE(send(reboot).ok);
+  EXPECT_EQ(last_.drop, Drop::dhcp_not_authoritative);
+  reboot.requested = ip(192, 168, 7, 7);  // another network: not ours to judge either
+  EXPECT_FALSE(send(reboot).ok);
+  EXPECT_EQ(last_.drop, Drop::dhcp_not_authoritative);
+  Req renew;
+  renew.type = kRequest;
+  renew.mac = mac(1);
+  renew.ciaddr = ip(10, 9, 0, 5);
+  EXPECT_FALSE(send(renew).ok);
+  EXPECT_EQ(last_.drop, Drop::dhcp_not_authoritative);
+  EXPECT_EQ(events_.count(EventType::dhcp_nak), 0u);
+}
+
+TEST_F(DhcpServerTest, ProxyModeGivesBootInformationWithoutAnAddress) {
+  snap::Snapshot tiny = tiny_snapshot();
+  tiny.dhcp.mode = snap::DhcpMode::proxy;
+  server_.set_snapshot(&tiny);
+  Req pxe;
+  pxe.mac = mac(1);
+  pxe.arch = 0;
+  pxe.vendor_class = "PXEClient:Arch:00000:UNDI:002001";
+  ParsedReply offer = send(pxe);
+  ASSERT_EQ(offer.type(), kOffer);
+  EXPECT_EQ(offer.yiaddr, 0u);
+  EXPECT_EQ(offer.siaddr, tiny.server_ip);
+  EXPECT_EQ(offer.file, "pxelinux.0");
+  EXPECT_FALSE(offer.has(51));  // no lease, no subnet options: not ours to give
+  EXPECT_FALSE(offer.has(1));
+  EXPECT_FALSE(offer.has(3));
+  EXPECT_TRUE(offer.has(43));
+  EXPECT_EQ(last_.to.dst_ip, 0xffffffffu);
+  EXPECT_EQ(server_.leases().active(), 0u);
+
+  Req plain;  // not a PXE client: the network's server answers it
+  plain.mac = mac(2);
+  EXPECT_FALSE(send(plain).ok);
+  EXPECT_EQ(last_.drop, Drop::dhcp_proxy_not_pxe);
+  Req req;  // address requests are not ours
+  req.type = kRequest;
+  req.mac = mac(1);
+  req.requested = ip(10, 9, 0, 5);
+  req.server_id = ip(10, 9, 0, 9);
+  EXPECT_FALSE(send(req).ok);
+  EXPECT_EQ(last_.drop, Drop::dhcp_proxy_ignored);
+}
+
+TEST_F(DhcpServerTest, BootServerRequestOnPort4011GetsAnAck) {
+  snap::Snapshot tiny = tiny_snapshot();
+  tiny.dhcp.mode = snap::DhcpMode::proxy;
+  server_.set_snapshot(&tiny);
+  Req req;
+  req.type = kRequest;
+  req.mac = mac(1);
+  req.ciaddr = ip(10, 9, 0, 5);
+  req.arch = 7;
+  req.vendor_class = "PXEClient:Arch:00007:UNDI:003016";
+  std::vector<uint8_t> wire = test::build_request(req);
+  auto m = proto::parse_dhcp(proto::Bytes(wire.data(), wire.size()));
+  ASSERT_TRUE(m);
+  Outcome o = server_.boot_server(*m, ip(10, 9, 0, 5), MutBytes(out_.data(), out_.size()));
+  ASSERT_GT(o.len, 0u);
+  ParsedReply ack = test::parse_reply(out_.data(), o.len);
+  EXPECT_EQ(ack.type(), kAck);
+  EXPECT_EQ(ack.yiaddr, 0u);
+  EXPECT_EQ(ack.ciaddr, ip(10, 9, 0, 5));
+  EXPECT_EQ(o.to.dst_ip, ip(10, 9, 0, 5));
+  EXPECT_FALSE(ack.has(51));
+}
+
+TEST_F(DhcpServerTest, ArpProbesRunAheadAndAnAddressInUseIsNeverOffered) {
+  snap::Snapshot tiny = tiny_snapshot();  // free: .4 .5 .6 (.0 net, .1 router, .2 us, .3 reserved)
+  tiny.server_ip = ip(10, 9, 0, 2);
+  server_.set_snapshot(&tiny);
+  std::vector<Ip4> sent;
+  auto send = [&](Ip4 a) { sent.push_back(a); };
+  server_.probe_tick(1000, send);
+  EXPECT_EQ(sent, (std::vector<Ip4>{ip(10, 9, 0, 4), ip(10, 9, 0, 5), ip(10, 9, 0, 6)}));
+  server_.probe_tick(1100, send);  // in flight: not probed twice
+  EXPECT_EQ(sent.size(), 3u);
+
+  server_.arp_seen(ip(10, 9, 0, 4), mac(50), now_);  // somebody uses .4
+  EXPECT_EQ(server_.conflicts(), 1u);
+  EXPECT_EQ(events_.count(EventType::dhcp_conflict), 1u);
+  server_.arp_seen(ip(10, 9, 0, 1), mac(51), now_);  // the router: excluded, fine
+  server_.arp_seen(0, mac(52), now_);                // a client's own probe: no sender address
+  EXPECT_EQ(server_.conflicts(), 1u);
+  ParsedReply a = discover(mac(1));
+  EXPECT_EQ(a.yiaddr, ip(10, 9, 0, 5));
+  server_.arp_seen(ip(10, 9, 0, 5), mac(1), now_);  // its holder announcing itself
+  EXPECT_EQ(server_.conflicts(), 1u);
+  server_.arp_seen(ip(10, 9, 0, 5), mac(53), now_);  // offered to mac(1), used by another
+  EXPECT_EQ(server_.conflicts(), 2u);
+  EXPECT_NE(discover(mac(1)).yiaddr, ip(10, 9, 0, 5));
+
+  tiny.dhcp.probe = false;  // switched off: no probes, no conflicts
+  sent.clear();
+  server_.probe_tick(5000, send);
+  server_.arp_seen(ip(10, 9, 0, 6), mac(54), now_);
+  EXPECT_TRUE(sent.empty());
+  EXPECT_EQ(server_.conflicts(), 2u);
+}
+
 TEST_F(DhcpServerTest, DeclineQuarantinesTheAddress) {
   snap::Snapshot tiny = tiny_snapshot();
   server_.set_snapshot(&tiny);
@@ -522,7 +689,7 @@ TEST_F(DhcpServerTest, EventsCarryTheBootStory) {
 TEST_F(DhcpServerTest, ReplyFitsTheClientsMaximumSize) {
   snap_.hosts[0].hostname = std::string(200, 'h');
   snap_.pools[0].domain = std::string(200, 'd');
-  snap_.hosts[0].boot_bios = std::string(120, 'f');
+  snap_.hosts[0].boot.files[snap::BootArch::bios] = std::string(120, 'f');
   server_.set_snapshot(&snap_);
   EXPECT_FALSE(discover(kReserved).ok);  // > 576 - 28 bytes
   EXPECT_EQ(last_.drop, Drop::dhcp_reply_overflow);

@@ -75,7 +75,10 @@ TEST(CaptureIpxe, DiscoverFromIpxeRom) {
     EXPECT_EQ(str(m->vendor_class), "PXEClient:Arch:00000:UNDI:002001");
     EXPECT_TRUE(m->is_pxe());
     EXPECT_EQ(str(m->user_class), "iPXE");
+    EXPECT_TRUE(m->ipxe_encap);  // option 175: iPXE's own encapsulated options
     EXPECT_TRUE(m->is_ipxe());
+    EXPECT_FALSE(m->is_http_client());
+    EXPECT_TRUE(m->relay_agent.empty());  // not relayed
     EXPECT_EQ(m->max_msg_size, 1472);
     // Client id: hardware type 1 + MAC.
     EXPECT_EQ(m->client_id.size(), 7u);

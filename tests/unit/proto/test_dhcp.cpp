@@ -90,6 +90,35 @@ TEST(Dhcp, PlainClientIsNeitherPxeNorIpxe) {
   EXPECT_EQ(m->max_msg_size, 0);
 }
 
+TEST(Dhcp, IpxeByUserClassFormOrOption175) {
+  // RFC 3004 user class: a length byte, then the class.
+  auto rfc3004 = parse(request({53, 1, 1, 77, 5, 4, 'i', 'P', 'X', 'E', 255}));
+  ASSERT_TRUE(rfc3004);
+  EXPECT_TRUE(rfc3004->is_ipxe());
+  EXPECT_FALSE(rfc3004->ipxe_encap);
+  // Option 175 alone (iPXE's encapsulated options), with a sub-option inside.
+  auto encap = parse(request({53, 1, 1, 175, 3, 0x13, 1, 1, 255}));
+  ASSERT_TRUE(encap);
+  EXPECT_TRUE(encap->ipxe_encap);
+  EXPECT_TRUE(encap->is_ipxe());
+  auto neither = parse(request({53, 1, 1, 77, 5, 4, 'i', 'P', 'X', 'F', 255}));
+  ASSERT_TRUE(neither);
+  EXPECT_FALSE(neither->is_ipxe());
+}
+
+TEST(Dhcp, UefiHttpClient) {
+  const std::string vc = "HTTPClient:Arch:00016:UNDI:003001";
+  std::vector<uint8_t> opts = {53, 1, 1, 93, 2, 0, 16, 60, uint8_t(vc.size())};
+  opts.insert(opts.end(), vc.begin(), vc.end());
+  opts.push_back(255);
+  auto m = parse(request(opts));
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->is_http_client());
+  EXPECT_FALSE(m->is_pxe());
+  EXPECT_EQ(m->arch, 16);
+  EXPECT_FALSE(parse(request({53, 1, 1, 60, 4, 'H', 'T', 'T', 'P', 255}))->is_http_client());
+}
+
 TEST(Dhcp, RejectsWrongHeaders) {
   EXPECT_EQ(parse(request({53, 1, 1, 255}, 2)).error(), Drop::dhcp_not_request);
   auto htype = request({53, 1, 1, 255});
