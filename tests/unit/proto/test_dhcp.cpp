@@ -92,16 +92,20 @@ TEST(Dhcp, PlainClientIsNeitherPxeNorIpxe) {
 
 TEST(Dhcp, IpxeByUserClassFormOrOption175) {
   // RFC 3004 user class: a length byte, then the class.
-  auto rfc3004 = parse(request({53, 1, 1, 77, 5, 4, 'i', 'P', 'X', 'E', 255}));
+  // (The parsed message views its buffer: each buffer lives as long as its message.)
+  const auto b1 = request({53, 1, 1, 77, 5, 4, 'i', 'P', 'X', 'E', 255});
+  auto rfc3004 = parse(b1);
   ASSERT_TRUE(rfc3004);
   EXPECT_TRUE(rfc3004->is_ipxe());
   EXPECT_FALSE(rfc3004->ipxe_encap);
   // Option 175 alone (iPXE's encapsulated options), with a sub-option inside.
-  auto encap = parse(request({53, 1, 1, 175, 3, 0x13, 1, 1, 255}));
+  const auto b2 = request({53, 1, 1, 175, 3, 0x13, 1, 1, 255});
+  auto encap = parse(b2);
   ASSERT_TRUE(encap);
   EXPECT_TRUE(encap->ipxe_encap);
   EXPECT_TRUE(encap->is_ipxe());
-  auto neither = parse(request({53, 1, 1, 77, 5, 4, 'i', 'P', 'X', 'F', 255}));
+  const auto b3 = request({53, 1, 1, 77, 5, 4, 'i', 'P', 'X', 'F', 255});
+  auto neither = parse(b3);
   ASSERT_TRUE(neither);
   EXPECT_FALSE(neither->is_ipxe());
 }
@@ -111,7 +115,8 @@ TEST(Dhcp, UefiHttpClient) {
   std::vector<uint8_t> opts = {53, 1, 1, 93, 2, 0, 16, 60, uint8_t(vc.size())};
   opts.insert(opts.end(), vc.begin(), vc.end());
   opts.push_back(255);
-  auto m = parse(request(opts));
+  const auto b = request(opts);
+  auto m = parse(b);
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->is_http_client());
   EXPECT_FALSE(m->is_pxe());
