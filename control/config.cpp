@@ -446,7 +446,10 @@ void Loader::load_dhcp(const toml::table& root) {
 void Loader::load_tftp_boot(const toml::table& root) {
   if (const toml::table* t = section(root, "tftp", true)) {
     Tftp& f = cfg_.tftp;
-    check_keys(*t, "tftp", {"root", "port_min", "port_max", "retransmit", "retries"});
+    check_keys(
+        *t, "tftp",
+        {"root", "port_min", "port_max", "retransmit", "retransmit_min", "retransmit_max",
+         "retries", "windowsize", "client_timeout", "max_sessions", "max_sessions_per_client"});
     if (auto v = str(*t, "tftp", "root", true)) {
       f.root = resolve(*v).string();
       root_src_ = t->get("root")->source();
@@ -460,7 +463,28 @@ void Loader::load_tftp_boot(const toml::table& root) {
             std::to_string(f.port_max) + " is below port_min " + std::to_string(f.port_min) +
                 " (need port_min <= port_max, within 1024..65535)");
     if (auto v = integer(*t, "tftp", "retransmit", 10, 60000)) f.retransmit_ms = uint32_t(*v);
+    if (auto v = integer(*t, "tftp", "retransmit_min", 1, 60000))
+      f.retransmit_min_ms = uint32_t(*v);
+    if (auto v = integer(*t, "tftp", "retransmit_max", 1, 60000))
+      f.retransmit_max_ms = uint32_t(*v);
+    if (f.retransmit_min_ms > f.retransmit_max_ms)
+      error((t->get("retransmit_max") ? t->get("retransmit_max") : t)->source(),
+            "tftp.retransmit_max",
+            std::to_string(f.retransmit_max_ms) + " ms is below retransmit_min " +
+                std::to_string(f.retransmit_min_ms) +
+                " ms (need retransmit_min <= retransmit_max)");
     if (auto v = integer(*t, "tftp", "retries", 1, 100)) f.retries = uint32_t(*v);
+    if (auto v = integer(*t, "tftp", "windowsize", 1, 4096)) f.windowsize = uint16_t(*v);
+    if (auto v = str(*t, "tftp", "client_timeout", false)) {
+      if (*v == "exact" || *v == "cap")
+        f.client_timeout_exact = *v == "exact";
+      else
+        error(t->get("client_timeout")->source(), "tftp.client_timeout",
+              "unknown value \"" + *v + "\" (valid: \"cap\", \"exact\")");
+    }
+    if (auto v = integer(*t, "tftp", "max_sessions", 1, 65535)) f.max_sessions = uint32_t(*v);
+    if (auto v = integer(*t, "tftp", "max_sessions_per_client", 1, 65535))
+      f.max_sessions_per_client = uint32_t(*v);
   }
   load_boot(root);
 }

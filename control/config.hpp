@@ -65,8 +65,14 @@ struct Tftp {
   std::string root;           // absolute (a relative root is taken relative to the config)
   uint16_t port_min = 10000;  // transfer ports (outside the kernel's ephemeral range)
   uint16_t port_max = 19999;
-  uint32_t retransmit_ms = 1000;  // first retransmission timeout
-  uint32_t retries = 5;           // then ERROR and the session is freed
+  uint32_t retransmit_ms = 200;           // retransmission timeout before a round trip is measured
+  uint32_t retransmit_min_ms = 5;         // the adaptive timer's floor ...
+  uint32_t retransmit_max_ms = 1000;      // ... and cap (consecutive timeouts double it up to this)
+  uint32_t retries = 12;                  // timeouts in a row, then ERROR and the session is freed
+  uint16_t windowsize = 64;               // RFC 7440: the most a client may negotiate
+  bool client_timeout_exact = false;      // client_timeout = "exact" (RFC 2349 interval) or "cap"
+  uint32_t max_sessions = 0;              // transfers at once (0: one per transfer port)
+  uint32_t max_sessions_per_client = 16;  // transfers at once from one client address
 };
 
 // "pxe": the boot loader of [boot] (or the profile's / host's boot_files) for every firmware.

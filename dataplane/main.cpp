@@ -81,9 +81,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!replay.damaged_copy.empty())
-    spdlog::error("lease journal: a damaged record ended the replay; the file as it was is kept "
-                  "as {}",
-                  replay.damaged_copy);
+    spdlog::error(
+        "lease journal: a damaged record ended the replay; the file as it was is kept "
+        "as {}",
+        replay.damaged_copy);
   spdlog::info("lease journal {}/leases.journal: {} live leases from {} records{}",
                cfg.server.state_dir, replay.live, replay.records,
                replay.corrupt || replay.torn_bytes
@@ -156,8 +157,14 @@ int main(int argc, char** argv) {
       wc.tftp_port_max = cfg.tftp.port_max;
       // IPv4 (20) + UDP (8) + TFTP header (4): no IP fragments, ever.
       wc.limits.max_blksize = uint16_t(port.mtu - 32);
-      wc.limits.retransmit_ms = cfg.tftp.retransmit_ms;
+      wc.limits.max_windowsize = cfg.tftp.windowsize;
+      wc.limits.rto_initial_us = cfg.tftp.retransmit_ms * 1000;
+      wc.limits.rto_min_us = cfg.tftp.retransmit_min_ms * 1000;
+      wc.limits.rto_max_us = cfg.tftp.retransmit_max_ms * 1000;
       wc.limits.max_retries = cfg.tftp.retries;
+      wc.limits.client_timeout_exact = cfg.tftp.client_timeout_exact;
+      wc.max_sessions = cfg.tftp.max_sessions;
+      wc.max_sessions_per_client = cfg.tftp.max_sessions_per_client;
 
       if (shared->wake_fd < 0) {
         spdlog::error("eventfd: {}", strerror(errno));

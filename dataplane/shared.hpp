@@ -55,7 +55,10 @@ struct Counter {
   X(tftp_done, "TFTP transfers completed")                                              \
   X(tftp_failed, "TFTP transfers failed or aborted")                                    \
   X(tftp_data_bytes, "TFTP DATA payload bytes sent (retransmissions included)")         \
-  X(tftp_retransmits, "TFTP packets retransmitted on timeout")                          \
+  X(tftp_retransmits, "TFTP OACKs and DATA blocks sent again (timeout or go-back)")      \
+  X(tftp_data_frames, "TFTP DATA frames sent (retransmissions included)")               \
+  X(tftp_tx_deferred, "TFTP DATA frames the port did not take at once (sent later)")    \
+  X(busy_cycles, "TSC cycles of loop iterations that did work")                         \
   X(idle_sleeps, "idle back-off sleeps")
 
 struct WorkerCounters {

@@ -8,6 +8,7 @@
 #include <rte_ring_elem.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -15,6 +16,7 @@
 #include "proto/arp.hpp"
 #include "proto/dhcp.hpp"
 #include "proto/ethernet.hpp"
+#include "proto/netascii.hpp"
 #include "proto/tftp_path.hpp"
 
 namespace bs {
@@ -27,6 +29,10 @@ namespace {
 constexpr uint16_t kBurst = 32;
 constexpr uint16_t kPxeBootServerPort = 4011;  // PXE 2.1: boot-server requests (proxyDHCP)
 constexpr uint32_t kNeighbours = 4096;
+// DATA transmission: a transfer gets at most kQuantum blocks per turn of the round robin, and one
+// poll iteration sends at most kMaxDataBursts bursts, so receiving keeps its share of the loop.
+constexpr unsigned kQuantum = 16;
+constexpr unsigned kMaxDataBursts = 8;
 // Idle back-off: poll for 2 ms after the last frame, then sleep 200 us per idle iteration;
 // after 50 ms of quiet 1 ms, after 1 s 5 ms (the idle cost is measured in
 // docs/BENCHMARKS.md). Under load the loop never sleeps.
@@ -60,8 +66,11 @@ bool mode_ok(std::string_view mode) {
       if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
     return true;
   };
-  // netascii is served byte for byte for now (line-ending conversion comes with issue #4).
   return eq(mode, "octet") || eq(mode, "netascii");
+}
+
+bool is_netascii(std::string_view mode) {
+  return mode.size() == 8 && (mode[0] | 0x20) == 'n';
 }
 
 }  // namespace
@@ -77,6 +86,8 @@ Worker::Worker(const WorkerConfig& c, Shared& shared)
   tsc_hz_ = rte_get_tsc_hz();
   if (shared.lease_records) dhcp_.set_observer(&lease_feed_);  // else leases are not durable
   timers_ = std::make_unique<Timer[]>(sessions_.capacity());
+  ready_.resize(sessions_.capacity());
+  queued_.assign(sessions_.capacity(), 0);
   for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
     rte_timer_init(&timers_[i].tim);
     timers_[i].worker = this;
@@ -89,11 +100,18 @@ Worker::Worker(const WorkerConfig& c, Shared& shared)
   hp.key_len = sizeof(uint32_t);
   hp.socket_id = int(rte_socket_id());
   neighbours_ = rte_hash_create(&hp);
+  std::string cname = "bs_tftpcli_" + std::to_string(c.id);
+  rte_hash_parameters ch{};
+  ch.name = cname.c_str();
+  ch.entries = uint32_t(std::max<size_t>(sessions_.capacity(), 64));
+  ch.key_len = sizeof(uint32_t);
+  ch.socket_id = int(rte_socket_id());
+  clients_ = rte_hash_create(&ch);
   tx_port_ =
       static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc("bs_txb", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0));
   tx_kernel_ =
       static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc("bs_txk", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0));
-  if (!neighbours_ || !tx_port_ || !tx_kernel_) return;
+  if (!neighbours_ || !clients_ || !tx_port_ || !tx_kernel_) return;
   rte_eth_tx_buffer_init(tx_port_, kBurst);
   rte_eth_tx_buffer_init(tx_kernel_, kBurst);
   rte_eth_tx_buffer_set_err_callback(tx_port_, count_unsent, &n_.drops[unsigned(Drop::tx_full)]);
@@ -110,6 +128,7 @@ Worker::~Worker() {
   }
   for (uint32_t i = 0; i < sessions_.capacity(); ++i) rte_timer_stop_sync(&timers_[i].tim);
   rte_hash_free(neighbours_);
+  rte_hash_free(clients_);
   rte_free(tx_port_);
   rte_free(tx_kernel_);
 }
@@ -172,6 +191,7 @@ void Worker::detach() {
 }
 
 unsigned Worker::poll_once() {
+  const uint64_t start_tsc = rte_get_tsc_cycles();
   rte_rcu_qsbr_quiescent(shared_.rcu, c_.id);
   adopt_snapshot();
 
@@ -205,6 +225,7 @@ unsigned Worker::poll_once() {
 
   rte_timer_manage();
   rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
+  const unsigned nd = pump();
   rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
   if (queued_for_service_ | lease_feed_.take_queued()) {
     shared_.wake_service();
@@ -212,7 +233,9 @@ unsigned Worker::poll_once() {
   }
   // ACKs waiting for the journal keep the loop from sleeping: the flush takes microseconds to
   // a few milliseconds.
-  return nb + nk + nl + na + (acks_.waiting() > 0);
+  const unsigned work = nb + nk + nl + na + nd + (acks_.waiting() > 0) + (ready_count_ > 0);
+  if (work > 0) n_.busy_cycles.add(rte_get_tsc_cycles() - start_tsc);
+  return work;
 }
 
 int Worker::run() {
@@ -483,14 +506,24 @@ void Worker::handle_tftp_request(rte_mbuf* m, const proto::UdpFrame& f) {
     return refuse(EventType::tftp_miss, proto::kErrNotFound, path.view(), "File not found");
   }
   uint64_t now = now_us();
+  if (c_.max_sessions != 0 && sessions_.size() >= c_.max_sessions) {
+    reply_error(proto::kErrUndefined, "server busy, try again");
+    return drop(m, Drop::tftp_sessions_full);
+  }
+  if (!client_open(peer_ip)) {
+    reply_error(proto::kErrUndefined, "too many transfers from this address, try again");
+    return drop(m, Drop::tftp_client_sessions);
+  }
   tftp::Transfer* t = sessions_.open(now);
   if (!t) {
+    client_close(peer_ip);
     reply_error(proto::kErrUndefined, "server busy, try again");
     return drop(m, Drop::tftp_sessions_full);
   }
   t->peer = {peer_mac, peer_ip, peer_port};
   t->path = path;
   t->options = pkt->options;
+  t->netascii = is_netascii(pkt->mode);
   t->start_us = now;
   rte_pktmbuf_free(m);
 
@@ -519,31 +552,40 @@ void Worker::activate(tftp::Transfer* t, cache::Blob* blob) {
   e.bytes = blob->size;
   e.set_text(t->path.view());
   emit(e);
-  uint64_t now = now_us();
-  act(t, t->session.start(t->options, tftp::File{blob->data, blob->size}, c_.limits, now));
+  tftp::File file{blob->data, blob->size};
+  if (t->netascii) {
+    // Converted per transfer (netascii is for small text files; the limit bounds the memory).
+    const uint64_t size = proto::netascii_size(proto::Bytes(blob->data, blob->size));
+    if (size > c_.netascii_max) {
+      n_.drops[unsigned(Drop::tftp_netascii_too_large)].add();
+      return fail_transfer(t, proto::kErrUndefined, "file too large for netascii, use octet",
+                           EventType::tftp_failed);
+    }
+    t->converted.reset(new (std::nothrow) uint8_t[size ? size : 1]);
+    if (!t->converted)
+      return fail_transfer(t, proto::kErrUndefined, "out of memory", EventType::tftp_failed);
+    proto::netascii_encode(proto::Bytes(blob->data, blob->size),
+                           proto::MutBytes(t->converted.get(), size));
+    file = {t->converted.get(), size};
+  }
+  act(t, t->session.start(t->options, file, c_.limits, now_us()));
 }
 
 void Worker::act(tftp::Transfer* t, tftp::Step step) {
-  const proto::UdpAddr a{c_.port.mac, t->peer.mac,   c_.server_ip,
-                         t->peer.ip,  t->local_port, t->peer.port};
   switch (step) {
     case tftp::Step::none:
       return;
     case tftp::Step::send_oack: {
+      const proto::UdpAddr a{c_.port.mac, t->peer.mac,   c_.server_ip,
+                             t->peer.ip,  t->local_port, t->peer.port};
       uint8_t buf[256];
       size_t n = proto::write_tftp_oack(MutBytes(buf, sizeof(buf)), t->session.oack());
       send_udp(a, Bytes(buf, n), {});
       break;
     }
-    case tftp::Step::send_data: {
-      uint8_t hdr[4];
-      proto::write_tftp_data_header(MutBytes(hdr, 4), t->session.block());
-      auto* blob = static_cast<cache::Blob*>(t->user);
-      Bytes data(blob->data + t->session.offset(), t->session.length());
-      send_udp(a, Bytes(hdr, 4), data);
-      n_.tftp_data_bytes.add(data.size());
+    case tftp::Step::send_data:
+      schedule(t);
       break;
-    }
     case tftp::Step::done:
       n_.tftp_done.add();
       return finish(t, EventType::tftp_done, 0);
@@ -551,15 +593,111 @@ void Worker::act(tftp::Transfer* t, tftp::Step step) {
       return fail_transfer(t, proto::kErrUndefined, "timed out waiting for an acknowledgement",
                            EventType::tftp_failed);
   }
-  arm(t, t->session.deadline_us());
+  arm_session(t);
+}
+
+void Worker::schedule(tftp::Transfer* t) {
+  if (queued_[t->index] || !t->session.has_pending()) return;
+  ready_[(ready_head_ + ready_count_) % ready_.size()] = t->index;
+  ++ready_count_;
+  queued_[t->index] = 1;
+}
+
+rte_mbuf* Worker::data_frame(const tftp::Transfer& t, uint64_t block) {
+  rte_mbuf* m = rte_pktmbuf_alloc(c_.pool);
+  if (!m) {
+    n_.drops[unsigned(Drop::no_mbuf)].add();
+    return nullptr;
+  }
+  const tftp::Session& s = t.session;
+  const uint16_t len = s.length(block);
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  uint8_t* body = p + proto::kEthIpUdpLen;
+  proto::write_tftp_data_header(MutBytes(body, 4), tftp::Session::wire(block));
+  if (len) std::memcpy(body + 4, s.file().data + s.offset(block), len);
+  const uint32_t sum = proto::csum_partial(Bytes(body, 4u + len));
+  const proto::UdpAddr a{c_.port.mac, t.peer.mac,   c_.server_ip,
+                         t.peer.ip,   t.local_port, t.peer.port};
+  proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(4 + len), sum, ip_id_++);
+  m->data_len = uint16_t(proto::kEthIpUdpLen + 4 + len);
+  m->pkt_len = m->data_len;
+  return m;
+}
+
+unsigned Worker::pump() {
+  unsigned frames = 0;
+  rte_mbuf* burst[kBurst];
+  uint32_t owner[kBurst];
+  uint64_t block[kBurst];
+  for (unsigned round = 0; round < kMaxDataBursts && ready_count_ > 0; ++round) {
+    uint16_t n = 0;
+    bool no_mbuf = false;
+    // One turn over the queue at most: each transfer adds up to kQuantum consecutive blocks and
+    // goes to the back (dropped from the queue at its next turn if nothing is due by then).
+    for (size_t turn = ready_count_; turn > 0 && n < kBurst && !no_mbuf; --turn) {
+      const uint32_t idx = ready_[ready_head_];
+      ready_head_ = (ready_head_ + 1) % ready_.size();
+      --ready_count_;
+      queued_[idx] = 0;
+      tftp::Transfer* t = sessions_.at(idx);
+      if (!t || !t->active || !t->session.has_pending()) continue;
+      const uint64_t first = t->session.next_block();
+      const uint64_t last = std::min(
+          {t->session.window_end(), first + kQuantum - 1, first + uint64_t(kBurst - n) - 1});
+      for (uint64_t b = first; b <= last; ++b) {
+        rte_mbuf* m = data_frame(*t, b);
+        if (!m) {
+          no_mbuf = true;
+          break;
+        }
+        burst[n] = m;
+        owner[n] = idx;
+        block[n] = b;
+        ++n;
+      }
+      ready_[(ready_head_ + ready_count_) % ready_.size()] = idx;  // back of the queue
+      ++ready_count_;
+      queued_[idx] = 1;
+    }
+    if (n == 0) break;
+    const uint16_t sent = rte_eth_tx_burst(c_.port.id, 0, burst, n);
+    const uint64_t now = now_us();
+    for (uint16_t i = 0; i < sent; ++i) {
+      tftp::Transfer* t = sessions_.at(owner[i]);
+      const uint32_t resent = t->session.retransmits();
+      t->session.sent(block[i], now);
+      n_.tftp_retransmits.add(t->session.retransmits() - resent);
+      n_.tftp_data_bytes.add(t->session.length(block[i]));
+      if (i + 1 == sent || owner[i + 1] != owner[i]) arm_session(t);
+    }
+    n_.tx_packets.add(sent);
+    n_.tftp_data_frames.add(sent);
+    frames += sent;
+    if (sent < n) {  // the port is full: the rest stays due, for the next iteration
+      n_.tftp_tx_deferred.add(n - sent);
+      rte_pktmbuf_free_bulk(burst + sent, n - sent);
+      break;
+    }
+    if (no_mbuf) break;
+  }
+  return frames;
 }
 
 void Worker::arm(tftp::Transfer* t, uint64_t deadline_us) {
   uint64_t now = now_us();
   uint64_t wait_us = deadline_us > now ? deadline_us - now : 0;
   uint64_t ticks = wait_us * tsc_hz_ / 1000000;
+  t->armed_us = deadline_us;
   rte_timer_reset(&timers_[t->index].tim, ticks, SINGLE, rte_lcore_id(), timer_cb,
                   &timers_[t->index]);
+}
+
+void Worker::arm_session(tftp::Transfer* t) {
+  // Lazy: a deadline that moved later is found when the timer fires (on_timer re-arms), so a
+  // transfer making progress costs no timer operation per block.
+  const uint64_t d = t->session.deadline_us();
+  if (d == 0) return;
+  if (!rte_timer_pending(&timers_[t->index].tim) || d < t->armed_us) arm(t, d);
 }
 
 void Worker::timer_cb(rte_timer*, void* arg) {
@@ -570,11 +708,15 @@ void Worker::timer_cb(rte_timer*, void* arg) {
 void Worker::on_timer(uint32_t index) {
   tftp::Transfer* t = sessions_.at(index);
   if (!t) return;
+  t->armed_us = 0;
   if (!t->active)
     return fail_transfer(t, proto::kErrUndefined, "file could not be loaded in time",
                          EventType::tftp_failed);
+  const uint64_t now = now_us(), d = t->session.deadline_us();
+  if (d == 0) return;  // nothing outstanding yet (the window is still being sent)
+  if (now < d) return arm(t, d);
   uint32_t before = t->session.retransmits();
-  tftp::Step s = t->session.on_timeout(now_us());
+  tftp::Step s = t->session.on_timeout(now);
   n_.tftp_retransmits.add(t->session.retransmits() - before);
   act(t, s);
 }
@@ -585,14 +727,32 @@ void Worker::finish(tftp::Transfer* t, EventType ev, uint16_t code) {
   e.port = t->peer.port;
   e.code = code;
   e.set_text(t->path.view());
-  e.bytes = t->active ? t->session.bytes_sent() : 0;
+  e.bytes = t->active ? t->session.bytes_acked() : 0;
   e.duration_us = uint32_t(std::min<uint64_t>(now_us() - t->start_us, UINT32_MAX));
   emit(e);
   if (t->active)
     static_cast<cache::Blob*>(t->user)->sessions.fetch_sub(1, std::memory_order_release);
   t->user = nullptr;
   t->active = false;
+  client_close(t->peer.ip);
   sessions_.close(t);
+}
+
+bool Worker::client_open(proto::Ip4 ip) {
+  void* data = nullptr;
+  uintptr_t n = rte_hash_lookup_data(clients_, &ip, &data) >= 0 ? uintptr_t(data) : 0;
+  if (n >= c_.max_sessions_per_client) return false;
+  return rte_hash_add_key_data(clients_, &ip, reinterpret_cast<void*>(n + 1)) == 0;
+}
+
+void Worker::client_close(proto::Ip4 ip) {
+  void* data = nullptr;
+  if (rte_hash_lookup_data(clients_, &ip, &data) < 0) return;
+  const uintptr_t n = uintptr_t(data);
+  if (n <= 1)
+    rte_hash_del_key(clients_, &ip);
+  else
+    rte_hash_add_key_data(clients_, &ip, reinterpret_cast<void*>(n - 1));
 }
 
 void Worker::fail_transfer(tftp::Transfer* t, uint16_t code, std::string_view msg, EventType ev) {

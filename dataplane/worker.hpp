@@ -30,7 +30,10 @@ struct WorkerConfig {
   proto::Ip4 server_ip = 0;
   uint16_t tftp_port_min = 10000, tftp_port_max = 19999;
   tftp::Limits limits;
-  uint32_t load_timeout_ms = 10000;  // a transfer waiting on the loader gives up after this
+  uint32_t max_sessions = 0;              // transfers at once (0: one per transfer port)
+  uint32_t max_sessions_per_client = 16;  // transfers at once from one client address
+  uint64_t netascii_max = 16u << 20;      // largest netascii form served (converted per transfer)
+  uint32_t load_timeout_ms = 10000;       // a transfer waiting on the loader gives up after this
 };
 
 class Worker final : public EventSink {
@@ -71,7 +74,15 @@ class Worker final : public EventSink {
   void finish(tftp::Transfer* t, EventType ev, uint16_t code);
   void fail_transfer(tftp::Transfer* t, uint16_t code, std::string_view msg, EventType ev);
   void arm(tftp::Transfer* t, uint64_t deadline_us);
+  void arm_session(tftp::Transfer* t);  // the timer follows the session's deadline
   void on_timer(uint32_t index);
+  // Transfers with DATA blocks due, served round robin in bursts the port takes whole or in part
+  // (what it does not take stays due: backpressure, never a drop).
+  void schedule(tftp::Transfer* t);
+  unsigned pump();
+  rte_mbuf* data_frame(const tftp::Transfer& t, uint64_t block);
+  bool client_open(proto::Ip4 ip);  // counts a transfer of ip; false when over the cap
+  void client_close(proto::Ip4 ip);
   void on_loaded(cache::FileSlot* slot);
   static void timer_cb(rte_timer* tim, void* arg);
 
@@ -101,6 +112,10 @@ class Worker final : public EventSink {
   bool leases_restored_ = false;
   tftp::SessionTable sessions_;
   std::unique_ptr<Timer[]> timers_;  // one per session slot
+  std::vector<uint32_t> ready_;      // ring of transfer slots with blocks due
+  std::vector<uint8_t> queued_;      // per slot: in ready_ (each slot at most once)
+  size_t ready_head_ = 0, ready_count_ = 0;
+  rte_hash* clients_ = nullptr;  // client address -> transfers open
   const snap::Snapshot* snapshot_ = nullptr;
   rte_hash* neighbours_ = nullptr;
   rte_eth_dev_tx_buffer* tx_port_ = nullptr;

@@ -38,6 +38,8 @@ namespace bs {
   X(tftp_no_session, "TFTP packet for no session")                                             \
   X(tftp_wrong_peer, "TFTP packet from a peer other than the session's")                       \
   X(tftp_sessions_full, "TFTP session table full")                                             \
+  X(tftp_client_sessions, "TFTP request over the per-client transfer cap")                     \
+  X(tftp_netascii_too_large, "TFTP netascii request for a file over the conversion limit")     \
   X(eth_not_for_us, "unicast frame for another station")                                       \
   X(tftp_file_error, "TFTP file could not be loaded")                                          \
   X(tx_full, "transmit queue full")                                                            \

@@ -1,62 +1,125 @@
 #include "session.hpp"
 
+#include <algorithm>
+
 namespace bs::tftp {
 
 Step Session::start(const proto::TftpOptions& req, File f, const Limits& lim, uint64_t now_us) {
   *this = Session{};
   file_ = f;
   max_retries_ = lim.max_retries;
-  rto_us_ = uint64_t(lim.retransmit_ms) * 1000;
+  rto_min_us_ = std::max<uint64_t>(lim.rto_min_us, 1);
+  rto_max_us_ = std::max<uint64_t>(lim.rto_max_us, rto_min_us_);
+  rto_us_ = std::clamp<uint64_t>(lim.rto_initial_us, rto_min_us_, rto_max_us_);
   if (req.blksize) {
-    uint16_t b = *req.blksize < lim.max_blksize ? *req.blksize : lim.max_blksize;
-    if (b < proto::kTftpMinBlksize) b = proto::kTftpMinBlksize;
-    blksize_ = b;
-    oack_.blksize = b;
+    uint16_t b = std::min(*req.blksize, lim.max_blksize);
+    blksize_ = std::max(b, proto::kTftpMinBlksize);
+    oack_.blksize = blksize_;
   }
   if (req.tsize) oack_.tsize = f.size;
   if (req.timeout && *req.timeout >= 1) {
     oack_.timeout = *req.timeout;
-    rto_us_ = uint64_t(*req.timeout) * 1000000;
+    const uint64_t t = uint64_t(*req.timeout) * 1000000;
+    if (lim.client_timeout_exact) {
+      fixed_rto_ = true;
+      rto_us_ = rto_min_us_ = rto_max_us_ = t;
+    } else {
+      rto_max_us_ = std::min(rto_max_us_, t);
+      rto_min_us_ = std::min(rto_min_us_, rto_max_us_);
+      rto_us_ = std::min(rto_us_, rto_max_us_);
+    }
   }
-  if (oack_.blksize || oack_.tsize || oack_.timeout) {
+  if (req.windowsize && lim.max_windowsize > 0) {
+    window_ = std::max<uint16_t>(1, std::min(*req.windowsize, lim.max_windowsize));
+    oack_.windowsize = window_;
+  }
+  if (oack_.blksize || oack_.tsize || oack_.timeout || oack_.windowsize) {
     state_ = State::oack;
-    return arm(Step::send_oack, now_us);
+    timed_us_ = now_us;
+    deadline_us_ = now_us + rto_us_;
+    return Step::send_oack;
   }
+  return open_window(1);
+}
+
+Step Session::open_window(uint64_t first) {
   state_ = State::data;
-  index_ = 1;
-  return arm(Step::send_data, now_us);
+  base_ = first;
+  window_end_ = std::min(first + window_ - 1, blocks());
+  next_ = first;
+  deadline_us_ = 0;  // armed when the window's last block leaves (sent())
+  return Step::send_data;
 }
 
-Step Session::arm(Step s, uint64_t now_us) {
-  retries_ = 0;
-  deadline_us_ = now_us + rto_us_;
-  return s;
-}
-
-uint16_t Session::length() const {
-  if (index_ == 0) return 0;
-  const uint64_t off = offset();
+uint16_t Session::length(uint64_t index) const {
+  if (index == 0) return 0;
+  const uint64_t off = offset(index);
   const uint64_t left = off < file_.size ? file_.size - off : 0;
-  return uint16_t(left < blksize_ ? left : blksize_);
+  return uint16_t(std::min<uint64_t>(left, blksize_));
+}
+
+void Session::sent(uint64_t index, uint64_t now_us) {
+  const bool fresh = index > sent_hi_;
+  if (fresh)
+    sent_hi_ = index;
+  else
+    ++retransmits_;
+  if (index >= next_) next_ = index + 1;
+  if (index == window_end_) {
+    // Karn's rule: only a window end on the wire for the first time, in a window not resent
+    // after a timeout, times the round trip.
+    timed_us_ = fresh && retries_ == 0 ? now_us : 0;
+    deadline_us_ = now_us + backed_off_rto();
+  }
+}
+
+void Session::unsent(uint64_t index) {
+  if (state_ == State::data && index >= base_ && index < next_) next_ = index;
+}
+
+uint64_t Session::backed_off_rto() const {
+  if (fixed_rto_) return rto_us_;
+  const uint32_t shift = std::min<uint32_t>(retries_, 20);
+  return std::min(rto_max_us_, rto_us_ << shift);
+}
+
+void Session::sample(uint64_t rtt_us) {
+  if (fixed_rto_) return;
+  if (srtt_us_ == 0) {  // RFC 6298 2.2
+    srtt_us_ = std::max<uint64_t>(rtt_us, 1);
+    rttvar_us_ = rtt_us / 2;
+  } else {  // 2.3: alpha 1/8, beta 1/4
+    const uint64_t diff = srtt_us_ > rtt_us ? srtt_us_ - rtt_us : rtt_us - srtt_us_;
+    rttvar_us_ = (3 * rttvar_us_ + diff) / 4;
+    srtt_us_ = (7 * srtt_us_ + rtt_us) / 8;
+  }
+  rto_us_ = std::clamp(srtt_us_ + 4 * rttvar_us_, rto_min_us_, rto_max_us_);
 }
 
 Step Session::on_ack(uint16_t block, uint64_t now_us) {
   switch (state_) {
     case State::oack:
       if (block != 0) return Step::none;
-      state_ = State::data;
-      index_ = 1;
-      return arm(Step::send_data, now_us);
-    case State::data:
-      if (block != this->block()) return Step::none;
-      bytes_sent_ += length();
-      if (index_ == blocks()) {
+      if (timed_us_ != 0 && retries_ == 0) sample(now_us - timed_us_);
+      timed_us_ = 0;
+      retries_ = 0;
+      return open_window(1);
+    case State::data: {
+      // The block the ACK names, among base-1 .. sent_hi (at most 65536 numbers: unambiguous).
+      const uint64_t prev = base_ - 1;
+      const uint64_t n = prev + uint16_t(block - wire(prev));
+      if (n == prev || n > sent_hi_) return Step::none;  // nothing new, or never sent
+      bytes_acked_ += std::min(n * blksize_, file_.size) - std::min(prev * blksize_, file_.size);
+      if (n == window_end_ && timed_us_ != 0) sample(now_us - timed_us_);
+      timed_us_ = 0;
+      retries_ = 0;
+      if (n >= blocks()) {
         state_ = State::done;
         deadline_us_ = 0;
         return Step::done;
       }
-      ++index_;
-      return arm(Step::send_data, now_us);
+      return open_window(n + 1);
+    }
     default:
       return Step::none;
   }
@@ -70,9 +133,14 @@ Step Session::on_timeout(uint64_t now_us) {
     return Step::failed;
   }
   ++retries_;
-  ++retransmits_;
-  deadline_us_ = now_us + rto_us_;
-  return state_ == State::oack ? Step::send_oack : Step::send_data;
+  timed_us_ = 0;
+  deadline_us_ = now_us + backed_off_rto();
+  if (state_ == State::oack) {
+    ++retransmits_;
+    return Step::send_oack;
+  }
+  next_ = base_;  // the whole window again
+  return Step::send_data;
 }
 
 }  // namespace bs::tftp

@@ -46,6 +46,7 @@ void SessionTable::close(Transfer* t) {
   ++count_;
   t->user = nullptr;
   t->active = false;
+  t->converted.reset();
 }
 
 }  // namespace bs::tftp

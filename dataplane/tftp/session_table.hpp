@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "../proto/tftp.hpp"
@@ -27,8 +28,11 @@ struct Transfer {  // one slot of the table
   proto::TftpPath path;        // sanitised file path (see dataplane/proto/tftp_path.hpp)
   proto::TftpOptions options;  // as requested (kept while the file is being loaded)
   uint64_t start_us = 0;
-  void* user = nullptr;  // the worker's (cache entry)
-  bool active = false;   // false while waiting for the loader
+  uint64_t armed_us = 0;                 // when the slot's timer fires (0: not armed)
+  std::unique_ptr<uint8_t[]> converted;  // netascii: the file as sent
+  void* user = nullptr;                  // the worker's (cache entry)
+  bool active = false;                   // false while waiting for the loader
+  bool netascii = false;                 // mode "netascii": line endings converted
 };
 
 class SessionTable {

@@ -291,7 +291,8 @@ void DataplaneTest::SetUp() {
   cfg_.tftp_port_max = kPortMax;
   tftp::Limits limits;
   limits.max_blksize = uint16_t(w.boot.mtu - 32);  // as main.cpp: no IP fragments
-  limits.retransmit_ms = 2000;  // long enough that no test step sees a retransmission
+  // A fixed 2 s timer: long enough that no test step sees a retransmission.
+  limits.rto_initial_us = limits.rto_min_us = limits.rto_max_us = 2000000;
   limits.max_retries = 3;
   start_worker(limits);
 }

@@ -265,7 +265,7 @@ TEST_F(DataplaneTest, PacketsToATransferPortWithoutSessionGetError5) {
 
 TEST_F(DataplaneTest, DataIsRetransmittedThenTheTransferFails) {
   tftp::Limits fast = cfg_.limits;
-  fast.retransmit_ms = 20;
+  fast.rto_initial_us = fast.rto_min_us = fast.rto_max_us = 20000;  // a fixed 20 ms
   fast.max_retries = 3;
   start_worker(fast);
   send(client_udp(40090, proto::kTftpPort, tftp_request(TftpOp::rrq, "preloaded.bin")));
