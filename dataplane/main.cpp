@@ -110,11 +110,14 @@ int main(int argc, char** argv) {
 
     rte_mempool* pool = rte_pktmbuf_pool_create("bs_mbufs", 16383, 256, 0,
                                                 RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_socket_id()));
+    // Payload segments of zero-copy DATA frames: no data room of their own.
+    rte_mempool* ext_pool =
+        rte_pktmbuf_pool_create("bs_ext_mbufs", 16383, 256, 0, 0, int(rte_socket_id()));
     bs::port::PortInfo port, exception;
     std::string error;
     unsigned worker_lcore = rte_get_next_lcore(-1, 1, 0);
-    if (!pool) {
-      spdlog::error("cannot create the mbuf pool: {}", rte_strerror(rte_errno));
+    if (!pool || !ext_pool) {
+      spdlog::error("cannot create the mbuf pools: {}", rte_strerror(rte_errno));
     } else if (worker_lcore >= RTE_MAX_LCORE) {
       spdlog::error("[server] lcores = \"{}\" gives no worker lcore: list two (e.g. \"0,1\")",
                     cfg.server.lcores);
@@ -152,6 +155,13 @@ int main(int argc, char** argv) {
       wc.port = port;
       wc.exception = exception;
       wc.pool = pool;
+      wc.ext_pool = ext_pool;
+      // Zero copy where the port chains segments and its DMA can reach the cache: virtual
+      // devices (net_*). PCI NICs get the copy path until the cache is registered for DMA.
+      wc.zero_copy = port.multi_seg_tx && port.name.rfind("net_", 0) == 0;
+      spdlog::info("TFTP DATA on {}: {}", port.name,
+                   wc.zero_copy ? "zero-copy (header mbuf + external buffer in the cache)"
+                                : "copied into one mbuf per frame");
       wc.server_ip = cfg.server.address;
       wc.tftp_port_min = cfg.tftp.port_min;
       wc.tftp_port_max = cfg.tftp.port_max;

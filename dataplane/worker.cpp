@@ -604,6 +604,7 @@ void Worker::schedule(tftp::Transfer* t) {
 }
 
 rte_mbuf* Worker::data_frame(const tftp::Transfer& t, uint64_t block) {
+  if (c_.zero_copy && !t.converted && t.session.length(block) > 0) return data_frame_ext(t, block);
   rte_mbuf* m = rte_pktmbuf_alloc(c_.pool);
   if (!m) {
     n_.drops[unsigned(Drop::no_mbuf)].add();
@@ -622,6 +623,40 @@ rte_mbuf* Worker::data_frame(const tftp::Transfer& t, uint64_t block) {
   m->data_len = uint16_t(proto::kEthIpUdpLen + 4 + len);
   m->pkt_len = m->data_len;
   return m;
+}
+
+rte_mbuf* Worker::data_frame_ext(const tftp::Transfer& t, uint64_t block) {
+  rte_mbuf* h = rte_pktmbuf_alloc(c_.pool);
+  rte_mbuf* e = h ? rte_pktmbuf_alloc(c_.ext_pool) : nullptr;
+  if (!e) {
+    rte_pktmbuf_free(h);
+    n_.drops[unsigned(Drop::no_mbuf)].add();
+    return nullptr;
+  }
+  const tftp::Session& s = t.session;
+  const auto* blob = static_cast<const cache::Blob*>(t.user);
+  const uint16_t len = s.length(block);
+  const uint64_t off = s.offset(block);
+  uint8_t* payload = blob->data + off;
+  uint8_t* p = rte_pktmbuf_mtod(h, uint8_t*);
+  uint8_t* tftp_hdr = p + proto::kEthIpUdpLen;
+  proto::write_tftp_data_header(MutBytes(tftp_hdr, 4), tftp::Session::wire(block));
+  const uint32_t sum =
+      proto::csum_partial(Bytes(payload, len), proto::csum_partial(Bytes(tftp_hdr, 4)));
+  const proto::UdpAddr a{c_.port.mac, t.peer.mac,   c_.server_ip,
+                         t.peer.ip,   t.local_port, t.peer.port};
+  proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(4 + len), sum, ip_id_++);
+  h->data_len = uint16_t(proto::kEthIpUdpLen + 4);
+  rte_mbuf_ext_shared_info* shinfo = blob->ext(c_.id, off);
+  rte_mbuf_ext_refcnt_update(shinfo, 1);
+  const rte_iova_t iova = blob->iova == RTE_BAD_IOVA ? RTE_BAD_IOVA : blob->iova + off;
+  rte_pktmbuf_attach_extbuf(e, payload, iova, len, shinfo);
+  e->data_len = len;
+  e->pkt_len = len;
+  h->next = e;
+  h->nb_segs = 2;
+  h->pkt_len = uint32_t(h->data_len) + len;
+  return h;
 }
 
 unsigned Worker::pump() {

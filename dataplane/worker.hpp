@@ -27,6 +27,11 @@ struct WorkerConfig {
   port::PortInfo port;       // the boot network
   port::PortInfo exception;  // the tap to the kernel
   rte_mempool* pool = nullptr;
+  // Zero-copy DATA: a header mbuf from pool chained to an mbuf from ext_pool (no data room)
+  // attached to the cache's bytes. Only for ports with multi-segment TX whose DMA can reach the
+  // cache (virtual devices); else payloads are copied into one mbuf.
+  rte_mempool* ext_pool = nullptr;
+  bool zero_copy = false;
   proto::Ip4 server_ip = 0;
   uint16_t tftp_port_min = 10000, tftp_port_max = 19999;
   tftp::Limits limits;
@@ -81,6 +86,7 @@ class Worker final : public EventSink {
   void schedule(tftp::Transfer* t);
   unsigned pump();
   rte_mbuf* data_frame(const tftp::Transfer& t, uint64_t block);
+  rte_mbuf* data_frame_ext(const tftp::Transfer& t, uint64_t block);
   bool client_open(proto::Ip4 ip);  // counts a transfer of ip; false when over the cap
   void client_close(proto::Ip4 ip);
   void on_loaded(cache::FileSlot* slot);

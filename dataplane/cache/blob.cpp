@@ -35,7 +35,26 @@ Blob* Blob::create(uint64_t size, bool hugepages) {
     return nullptr;
   }
   b->data = static_cast<uint8_t*>(p);
+  if (rte_eal_iova_mode() == RTE_IOVA_VA) b->iova = rte_iova_t(reinterpret_cast<uintptr_t>(p));
+  b->chunks = uint32_t(size / kChunk + 1);
+  b->shinfo = new (std::nothrow) rte_mbuf_ext_shared_info[size_t(kMaxWorkers) * b->chunks];
+  if (!b->shinfo) {
+    munmap(p, b->map_len);
+    delete b;
+    return nullptr;
+  }
+  for (size_t i = 0; i < size_t(kMaxWorkers) * b->chunks; ++i) {
+    b->shinfo[i].free_cb = [](void*, void*) {};  // never reaches zero: the blob's reference
+    b->shinfo[i].fcb_opaque = b;
+    rte_mbuf_ext_refcnt_set(&b->shinfo[i], 1);
+  }
   return b;
+}
+
+bool Blob::in_flight() const {
+  for (size_t i = 0; i < size_t(kMaxWorkers) * chunks; ++i)
+    if (rte_mbuf_ext_refcnt_read(&shinfo[i]) != 1) return true;
+  return false;
 }
 
 Blob* Blob::copy_of(std::string_view bytes) {
@@ -47,6 +66,7 @@ Blob* Blob::copy_of(std::string_view bytes) {
 void Blob::destroy(Blob* b) {
   if (!b) return;
   munmap(b->data, b->map_len);
+  delete[] b->shinfo;
   delete b;
 }
 

@@ -139,7 +139,8 @@ void FileTable::reclaim() {
   size_t kept = 0;
   for (auto& r : retired_) {
     bool grace = rte_rcu_qsbr_check(rcu_, r.token, false) == 1;
-    bool unused = !r.blob || r.blob->sessions.load(std::memory_order_acquire) == 0;
+    bool unused = !r.blob || (r.blob->sessions.load(std::memory_order_acquire) == 0 &&
+                              !r.blob->in_flight());
     if (grace && unused) {
       delete r.index;
       Blob::destroy(r.blob);

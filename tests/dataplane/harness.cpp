@@ -127,7 +127,8 @@ bool init_world(const char* argv0, std::string* error) {
   // No per-lcore cache: rte_mempool_in_use_count() is then exact (the tests check for leaks).
   g_world.pool = rte_pktmbuf_pool_create("dpt_mbufs", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                          int(rte_socket_id()));
-  if (!g_world.pool) {
+  g_world.ext_pool = rte_pktmbuf_pool_create("dpt_ext", 2047, 0, 0, 0, int(rte_socket_id()));
+  if (!g_world.pool || !g_world.ext_pool) {
     *error = std::string("rte_pktmbuf_pool_create: ") + rte_strerror(rte_errno);
     return false;
   }
@@ -218,6 +219,7 @@ void DataplaneTest::SetUp() {
   drain(w.boot_tx);
   drain(w.exc_tx);
   mbufs_in_use_before_ = rte_mempool_in_use_count(w.pool);
+  ASSERT_EQ(rte_mempool_in_use_count(w.ext_pool), 0u);
 
   char tmpl[] = "/tmp/bs-dptest-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr) << strerror(errno);
@@ -286,6 +288,7 @@ void DataplaneTest::SetUp() {
   cfg_.port = w.boot;
   cfg_.exception = w.exception;
   cfg_.pool = w.pool;
+  cfg_.ext_pool = w.ext_pool;
   cfg_.server_ip = kServerIp;
   cfg_.tftp_port_min = kPortMin;
   cfg_.tftp_port_max = kPortMax;
@@ -333,6 +336,7 @@ void DataplaneTest::TearDown() {
   }
   // Buffer ownership: every mbuf the test handed the worker was sent or freed.
   EXPECT_EQ(rte_mempool_in_use_count(w.pool), mbufs_in_use_before_) << "mbufs leaked";
+  EXPECT_EQ(rte_mempool_in_use_count(w.ext_pool), 0u) << "payload segments leaked";
 }
 
 void DataplaneTest::send(const Frame& f) {

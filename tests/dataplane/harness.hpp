@@ -29,6 +29,7 @@ using Frame = std::vector<uint8_t>;
 // Process-wide DPDK state: created once by main() (the EAL cannot be initialised twice).
 struct World {
   rte_mempool* pool = nullptr;
+  rte_mempool* ext_pool = nullptr;  // payload segments of zero-copy DATA (no data room)
   port::PortInfo boot, exception;
   rte_ring* boot_rx = nullptr;  // test -> worker
   rte_ring* boot_tx = nullptr;  // worker -> test
