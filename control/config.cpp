@@ -73,6 +73,31 @@ std::optional<uint32_t> parse_duration(std::string_view s) {
 }
 
 // 1800 -> "30m", 3600 -> "1h", 90 -> "90s": the largest unit that divides it.
+// "512M", "4G", "1T", "100K" (powers of 1024) or plain digits (bytes).
+std::optional<uint64_t> parse_size(std::string_view s) {
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (v > (UINT64_MAX - 9) / 10) return std::nullopt;
+    v = v * 10 + uint64_t(s[i] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  const std::string_view unit = s.substr(i);
+  unsigned shift = 0;
+  if (unit == "K" || unit == "KiB")
+    shift = 10;
+  else if (unit == "M" || unit == "MiB")
+    shift = 20;
+  else if (unit == "G" || unit == "GiB")
+    shift = 30;
+  else if (unit == "T" || unit == "TiB")
+    shift = 40;
+  else if (!unit.empty() && unit != "B")
+    return std::nullopt;
+  if (shift && v > (UINT64_MAX >> shift)) return std::nullopt;
+  return v << shift;
+}
+
 std::string duration_str(uint32_t s) {
   if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
   if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
@@ -446,10 +471,10 @@ void Loader::load_dhcp(const toml::table& root) {
 void Loader::load_tftp_boot(const toml::table& root) {
   if (const toml::table* t = section(root, "tftp", true)) {
     Tftp& f = cfg_.tftp;
-    check_keys(
-        *t, "tftp",
-        {"root", "port_min", "port_max", "retransmit", "retransmit_min", "retransmit_max",
-         "retries", "windowsize", "client_timeout", "max_sessions", "max_sessions_per_client"});
+    check_keys(*t, "tftp",
+               {"root", "port_min", "port_max", "retransmit", "retransmit_min", "retransmit_max",
+                "retries", "windowsize", "client_timeout", "max_sessions",
+                "max_sessions_per_client", "cache_size"});
     if (auto v = str(*t, "tftp", "root", true)) {
       f.root = resolve(*v).string();
       root_src_ = t->get("root")->source();
@@ -481,6 +506,18 @@ void Loader::load_tftp_boot(const toml::table& root) {
       else
         error(t->get("client_timeout")->source(), "tftp.client_timeout",
               "unknown value \"" + *v + "\" (valid: \"cap\", \"exact\")");
+    }
+    if (const toml::node* n = t->get("cache_size")) {
+      std::optional<uint64_t> v;
+      if (n->is_integer() && n->as_integer()->get() > 0)
+        v = uint64_t(n->as_integer()->get());
+      else if (n->is_string())
+        v = parse_size(n->as_string()->get());
+      if (v && *v >= (1u << 20))
+        f.cache_size = *v;
+      else
+        error(n->source(), "tftp.cache_size",
+              "is not a size of at least 1M (valid: \"512M\", \"4G\", or bytes as an integer)");
     }
     if (auto v = integer(*t, "tftp", "max_sessions", 1, 65535)) f.max_sessions = uint32_t(*v);
     if (auto v = integer(*t, "tftp", "max_sessions_per_client", 1, 65535))

@@ -73,6 +73,7 @@ struct Tftp {
   bool client_timeout_exact = false;      // client_timeout = "exact" (RFC 2349 interval) or "cap"
   uint32_t max_sessions = 0;              // transfers at once (0: one per transfer port)
   uint32_t max_sessions_per_client = 16;  // transfers at once from one client address
+  uint64_t cache_size = 0;                // memory cap of the file cache (0: half the RAM)
 };
 
 // "pxe": the boot loader of [boot] (or the profile's / host's boot_files) for every firmware.

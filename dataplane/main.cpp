@@ -146,6 +146,11 @@ int main(int argc, char** argv) {
       auto files =
           std::make_unique<bs::cache::FileTable>(cfg.tftp.root, cfg.server.hugepages, shared->rcu);
       shared->files = files.get();
+      uint64_t cap = cfg.tftp.cache_size;
+      if (cap == 0) cap = uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE)) / 2;
+      files->set_cap(cap);
+      spdlog::info("file cache: up to {} MiB of files from disk ([tftp] cache_size{})", cap >> 20,
+                   cfg.tftp.cache_size ? "" : ", default: half the RAM");
       bs::cache::Loader loader(*files);
       bs::ControlSocket socket;
       std::string sock_path = cfg.server.state_dir + "/dataplane.sock";

@@ -197,6 +197,8 @@ void Service::send_stats() {
   for (unsigned i = 1; i < kDropCount; ++i)
     if (uint64_t v = c.drops[i].get()) drops[drop_name(Drop(i))] = v;
   counters["cache_bytes"] = shared_.files->cached_bytes();
+  counters["cache_cap_bytes"] = shared_.files->cap();
+  counters["cache_evictions"] = shared_.files->evictions();
   counters["cache_loaded_files"] = loader_.loaded_files();
   counters["cache_failed_loads"] = loader_.failed_files();
   counters["control_lines_dropped"] = socket_.dropped_lines();
@@ -274,7 +276,12 @@ void Service::run() {
       if (slot->state.load() == cache::SlotState::failed)
         spdlog::warn("loading {} failed: {}", slot->path, strerror(slot->error.load()));
     }
-    busy |= !done_.empty();
+    if (!done_.empty()) {
+      if (unsigned n = shared_.files->enforce_cap())
+        spdlog::info("cache over its cap of {} MiB: {} file(s) evicted (least recently requested)",
+                     shared_.files->cap() >> 20, n);
+      busy = true;
+    }
 
     auto now = Clock::now();
     if (now >= next_stats) {

@@ -505,6 +505,7 @@ void Worker::handle_tftp_request(rte_mbuf* m, const proto::UdpFrame& f) {
     n_.tftp_misses.add();
     return refuse(EventType::tftp_miss, proto::kErrNotFound, path.view(), "File not found");
   }
+  slot->last_used_tsc.store(rte_get_tsc_cycles(), std::memory_order_relaxed);
   uint64_t now = now_us();
   if (c_.max_sessions != 0 && sessions_.size() >= c_.max_sessions) {
     reply_error(proto::kErrUndefined, "server busy, try again");

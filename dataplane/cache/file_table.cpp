@@ -1,5 +1,7 @@
 #include "file_table.hpp"
 
+#include <algorithm>
+
 #include <rte_rcu_qsbr.h>
 
 #include <cstring>
@@ -139,8 +141,8 @@ void FileTable::reclaim() {
   size_t kept = 0;
   for (auto& r : retired_) {
     bool grace = rte_rcu_qsbr_check(rcu_, r.token, false) == 1;
-    bool unused = !r.blob || (r.blob->sessions.load(std::memory_order_acquire) == 0 &&
-                              !r.blob->in_flight());
+    bool unused =
+        !r.blob || (r.blob->sessions.load(std::memory_order_acquire) == 0 && !r.blob->in_flight());
     if (grace && unused) {
       delete r.index;
       Blob::destroy(r.blob);
@@ -149,6 +151,37 @@ void FileTable::reclaim() {
     }
   }
   retired_.resize(kept);
+}
+
+unsigned FileTable::enforce_cap() {
+  if (cap_ == 0) return 0;
+  uint64_t used = 0;
+  std::vector<FileSlot*> candidates;
+  for (const auto& [path, slot] : slots_) {
+    const Blob* b = slot->blob.load(std::memory_order_relaxed);
+    if (!b || slot->is_virtual) continue;
+    used += b->size;
+    if (!slot->preload && b->sessions.load(std::memory_order_acquire) == 0)
+      candidates.push_back(slot.get());
+  }
+  if (used <= cap_) return 0;
+  std::sort(candidates.begin(), candidates.end(), [](const FileSlot* a, const FileSlot* b) {
+    return a->last_used_tsc.load(std::memory_order_relaxed) <
+           b->last_used_tsc.load(std::memory_order_relaxed);
+  });
+  unsigned n = 0;
+  for (FileSlot* slot : candidates) {
+    if (used <= cap_) break;
+    Blob* b = slot->blob.exchange(nullptr, std::memory_order_acq_rel);
+    if (!b) continue;
+    // A worker that took the blob before the exchange keeps it: freed after the grace period.
+    slot->state.store(SlotState::idle, std::memory_order_release);
+    used -= b->size;
+    retire_blob(b);
+    ++evictions_;
+    ++n;
+  }
+  return n;
 }
 
 uint64_t FileTable::cached_bytes() const {

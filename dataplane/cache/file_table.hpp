@@ -35,7 +35,10 @@ struct FileSlot {
   std::atomic<Blob*> blob{nullptr};
   std::atomic<SlotState> state{SlotState::idle};
   std::atomic<int> error{0};  // errno of the last failed load
-  bool preload = false;
+  // TSC of the last request for this path (worker, relaxed): the cache evicts the least recently
+  // requested first.
+  std::atomic<uint64_t> last_used_tsc{0};
+  bool preload = false;  // preloads are pinned: never evicted
 };
 
 struct StringHash {
@@ -72,6 +75,16 @@ class FileTable {
   // Worker: the current index (acquire).
   const FileIndex* index() const { return current_.load(std::memory_order_acquire); }
 
+  // Service thread: the memory cap of files loaded from disk (0: none). Over it, enforce_cap()
+  // evicts unpinned files no transfer uses, least recently requested first; a later request
+  // loads them again. Pinned (preloads, virtual files) and in-use files stay, so the cap is
+  // exceeded rather than a transfer refused when they alone fill it.
+  void set_cap(uint64_t bytes) { cap_ = bytes; }
+  uint64_t cap() const { return cap_; }
+  // Returns the number of files evicted.
+  unsigned enforce_cap();
+  uint64_t evictions() const { return evictions_; }
+
   const std::string& root() const { return root_; }
   bool hugepages() const { return hugepages_; }
   uint64_t cached_bytes() const;
@@ -87,6 +100,8 @@ class FileTable {
   std::atomic<const FileIndex*> current_{nullptr};
   uint64_t generation_ = 0;
   std::string last_fingerprint_;
+  uint64_t cap_ = 0;
+  uint64_t evictions_ = 0;
 
   struct Retired {
     uint64_t token;

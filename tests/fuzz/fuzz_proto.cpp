@@ -2,10 +2,13 @@
 //   BS_FUZZ_SECONDS=60 tests/fuzz/run.sh build .   (artifacts: build/meson-logs/fuzz/)
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include "dataplane/proto/arp.hpp"
 #include "dataplane/proto/dhcp.hpp"
+#include "dataplane/proto/netascii.hpp"
 #include "dataplane/proto/tftp.hpp"
 #include "dataplane/proto/tftp_path.hpp"
 #include "dataplane/proto/udp.hpp"
@@ -29,5 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   TftpPath p;
   (void)sanitize_tftp_path(std::string_view(reinterpret_cast<const char*>(data), size), p);
+  // netascii: the size computed ahead is exactly what is written, and no byte is lost.
+  std::vector<uint8_t> out(netascii_size(b));
+  if (netascii_encode(b, MutBytes(out.data(), out.size())) != out.size() && size > 0) abort();
+  if (size > 0 && netascii_encode(b, MutBytes(out.data(), out.size() - 1)) != 0) abort();
   return 0;
 }

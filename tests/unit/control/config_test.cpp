@@ -81,6 +81,48 @@ TEST(ConfigLoad, OptionalKeysAreRead) {
   EXPECT_EQ(r.config->kickstart_url(r.config->hosts[0]), "http://10.77.0.1:8080/ks/node001.ks");
 }
 
+TEST(ConfigLoad, TftpTransferKeys) {
+  TempSite site;
+  LoadResult r = site.load(
+      issue_with("root = \"tftp\"",
+                 "root = \"tftp\"\nwindowsize = 32\nretransmit_min = 2\nretransmit_max = 800\n"
+                 "client_timeout = \"exact\"\nmax_sessions = 5000\nmax_sessions_per_client = 4\n"
+                 "cache_size = \"512M\""));
+  ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].str());
+  const config::Tftp& t = r.config->tftp;
+  EXPECT_EQ(t.windowsize, 32);
+  EXPECT_EQ(t.retransmit_min_ms, 2u);
+  EXPECT_EQ(t.retransmit_max_ms, 800u);
+  EXPECT_TRUE(t.client_timeout_exact);
+  EXPECT_EQ(t.max_sessions, 5000u);
+  EXPECT_EQ(t.max_sessions_per_client, 4u);
+  EXPECT_EQ(t.cache_size, 512ull << 20);
+  // Defaults: window 64, a 5 ms floor, the client's timeout as a cap, no fixed cache size.
+  TempSite d;
+  LoadResult rd = d.load(test::kIssueConfig);
+  ASSERT_TRUE(rd.config);
+  EXPECT_EQ(rd.config->tftp.windowsize, 64);
+  EXPECT_EQ(rd.config->tftp.retransmit_min_ms, 5u);
+  EXPECT_FALSE(rd.config->tftp.client_timeout_exact);
+  EXPECT_EQ(rd.config->tftp.cache_size, 0u);
+}
+
+TEST(ConfigLoad, TftpTransferKeyErrorsSayWhatIsValid) {
+  for (auto [line, want] : std::vector<std::pair<std::string, std::string>>{
+           {"client_timeout = \"sometimes\"", "(valid: \"cap\", \"exact\")"},
+           {"cache_size = \"12X\"", "tftp.cache_size: is not a size of at least 1M"},
+           {"cache_size = 100", "tftp.cache_size: is not a size of at least 1M"},
+           {"retransmit_min = 50\nretransmit_max = 10", "need retransmit_min <= retransmit_max"},
+           {"windowsize = 0", "tftp.windowsize: 0 is out of range (valid: 1..4096)"}}) {
+    TempSite site;
+    LoadResult r = site.load(issue_with("root = \"tftp\"", "root = \"tftp\"\n" + line));
+    ASSERT_FALSE(r.config) << line;
+    ASSERT_FALSE(r.errors.empty());
+    EXPECT_NE(r.errors[0].str().find(want), std::string::npos) << r.errors[0].str();
+    EXPECT_NE(r.errors[0].str().find(site.path("site.toml") + ":"), std::string::npos);
+  }
+}
+
 TEST(ConfigLoad, LeaseTimeFormats) {
   for (auto [text, seconds] : std::vector<std::pair<std::string, uint32_t>>{{"\"30m\"", 1800},
                                                                             {"\"90s\"", 90},
