@@ -1,18 +1,38 @@
 #include "ipv4.hpp"
 
+#include <bit>
+#include <cstring>
+
 namespace bs::proto {
 
 uint32_t csum_partial(Bytes data, uint32_t sum) {
-  // Sums 16-bit big-endian words in a 64-bit accumulator, folded back to 32 bits at the end.
-  uint64_t s = sum;
+  // The one's-complement sum does not depend on byte order (RFC 1071 2.B): add the data as
+  // native 64-bit words with end-around carry, fold to 16 bits, and swap those to big-endian
+  // order if the machine is little-endian. 8 bytes per addition: the DATA path sums 1468-byte
+  // payloads per frame.
   const uint8_t* p = data.data();
   size_t n = data.size();
-  while (n >= 2) {
-    s += load16(p);
-    p += 2;
-    n -= 2;
+  uint64_t acc = 0;
+  auto add = [&acc](uint64_t w) {
+    acc += w;
+    acc += acc < w;  // end-around carry
+  };
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    add(w);
   }
-  if (n) s += uint32_t(p[0]) << 8;
+  if (n) {
+    uint64_t w = 0;  // the tail, zero-padded, at its place in a native word
+    std::memcpy(&w, p, n);
+    add(w);
+  }
+  uint64_t f = (acc & 0xffffffff) + (acc >> 32);
+  f = (f & 0xffff) + (f >> 16);
+  f = (f & 0xffff) + (f >> 16);
+  f = (f & 0xffff) + (f >> 16);
+  if constexpr (std::endian::native == std::endian::little) f = ((f & 0xff) << 8) | (f >> 8);
+  uint64_t s = uint64_t(sum) + f;
   while (s >> 32) s = (s & 0xffffffff) + (s >> 32);
   return uint32_t(s);
 }

@@ -1,6 +1,9 @@
 // Ethernet, ARP, IPv4 and UDP codecs: hand-made edge cases and writer/parser round trips.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "dataplane/proto/arp.hpp"
 #include "frame_builder.hpp"
 
@@ -70,15 +73,39 @@ TEST(Arp, RoundTripsAndRejectsOthers) {
   }
 }
 
+// Partial sums are equal when they fold to the same 16-bit checksum (one's complement).
+uint16_t folded(uint32_t partial) {
+  return csum_fold(partial);
+}
+
 TEST(Checksum, Rfc1071Example) {
   const uint8_t d[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
-  EXPECT_EQ(csum_partial(Bytes(d, sizeof d)), 0x2ddf0u);
+  EXPECT_EQ(folded(csum_partial(Bytes(d, sizeof d))), uint16_t(~0xddf2));
   EXPECT_EQ(csum_fold(0x2ddf0), uint16_t(~0xddf2));
   // An odd trailing byte counts as the high byte of a zero-padded word.
   const uint8_t odd[] = {0x12, 0x34, 0x56};
-  EXPECT_EQ(csum_partial(Bytes(odd, 3)), 0x1234u + 0x5600u);
+  EXPECT_EQ(folded(csum_partial(Bytes(odd, 3))), folded(0x1234u + 0x5600u));
   // Sums chain: a split at an even offset gives the same result.
-  EXPECT_EQ(csum_partial(Bytes(d + 4, 4), csum_partial(Bytes(d, 4))), 0x2ddf0u);
+  EXPECT_EQ(folded(csum_partial(Bytes(d + 4, 4), csum_partial(Bytes(d, 4)))), uint16_t(~0xddf2));
+}
+
+TEST(Checksum, MatchesTheTextbookSumAtEveryLengthAndStart) {
+  // The word-at-a-time sum against RFC 1071's 16-bit big-endian loop.
+  std::vector<uint8_t> buf(2000);
+  uint32_t x = 12345;
+  for (auto& b : buf) b = uint8_t((x = x * 1103515245u + 12345u) >> 16);
+  std::fill(buf.begin() + 1500, buf.begin() + 1600, 0xff);  // long runs of carries
+  for (size_t start : {0u, 1u, 2u, 3u, 7u, 1490u})
+    for (size_t len = 0; len + start <= buf.size(); len += (len < 64 ? 1 : 37)) {
+      uint64_t ref = 0x1234;  // chained onto an earlier partial sum
+      for (size_t i = 0; i + 1 < len; i += 2)
+        ref += uint32_t(buf[start + i] << 8 | buf[start + i + 1]);
+      if (len & 1) ref += uint32_t(buf[start + len - 1]) << 8;
+      while (ref >> 16) ref = (ref & 0xffff) + (ref >> 16);
+      EXPECT_EQ(folded(csum_partial(Bytes(buf.data() + start, len), 0x1234)),
+                uint16_t(~uint16_t(ref)))
+          << "start " << start << " len " << len;
+    }
 }
 
 TEST(Ipv4, WriteThenParse) {
