@@ -114,7 +114,15 @@ Worker::Worker(const WorkerConfig& c, Shared& shared)
   if (!neighbours_ || !clients_ || !tx_port_ || !tx_kernel_) return;
   rte_eth_tx_buffer_init(tx_port_, kBurst);
   rte_eth_tx_buffer_init(tx_kernel_, kBurst);
-  rte_eth_tx_buffer_set_err_callback(tx_port_, count_unsent, &n_.drops[unsigned(Drop::tx_full)]);
+  // Frames other than DATA (OACK, ERROR, DHCP, ARP) the port did not take wait for the next
+  // iteration, ahead of DATA, instead of being dropped: a transfer's OACK must not be lost to
+  // other transfers' DATA filling the queue.
+  rte_eth_tx_buffer_set_err_callback(
+      tx_port_,
+      [](rte_mbuf** pkts, uint16_t unsent, void* self) {
+        static_cast<Worker*>(self)->hold(pkts, unsent);
+      },
+      this);
   rte_eth_tx_buffer_set_err_callback(tx_kernel_, count_unsent, &n_.drops[unsigned(Drop::tx_full)]);
   ok_ = true;
 }
@@ -127,6 +135,7 @@ Worker::~Worker() {
       static_cast<cache::Blob*>(t->user)->sessions.fetch_sub(1, std::memory_order_release);
   }
   for (uint32_t i = 0; i < sessions_.capacity(); ++i) rte_timer_stop_sync(&timers_[i].tim);
+  rte_pktmbuf_free_bulk(held_.data(), held_count_);
   rte_hash_free(neighbours_);
   rte_hash_free(clients_);
   rte_free(tx_port_);
@@ -184,6 +193,7 @@ void Worker::attach() {
 }
 
 void Worker::detach() {
+  send_held();
   rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
   rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
   rte_rcu_qsbr_thread_offline(shared_.rcu, c_.id);
@@ -224,8 +234,9 @@ unsigned Worker::poll_once() {
   }
 
   rte_timer_manage();
+  send_held();
   rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
-  const unsigned nd = pump();
+  const unsigned nd = held_count_ == 0 ? pump() : 0;  // DATA only when the rest has left
   rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
   if (queued_for_service_ | lease_feed_.take_queued()) {
     shared_.wake_service();
@@ -233,7 +244,8 @@ unsigned Worker::poll_once() {
   }
   // ACKs waiting for the journal keep the loop from sleeping: the flush takes microseconds to
   // a few milliseconds.
-  const unsigned work = nb + nk + nl + na + nd + (acks_.waiting() > 0) + (ready_count_ > 0);
+  const unsigned work =
+      nb + nk + nl + na + nd + (acks_.waiting() > 0) + (ready_count_ > 0) + (held_count_ > 0);
   if (work > 0) n_.busy_cycles.add(rte_get_tsc_cycles() - start_tsc);
   return work;
 }
@@ -270,6 +282,24 @@ void Worker::drop(rte_mbuf* m, Drop reason) {
 void Worker::tx(rte_mbuf* m) {
   n_.tx_packets.add();
   rte_eth_tx_buffer(c_.port.id, 0, tx_port_, m);
+}
+
+void Worker::hold(rte_mbuf** pkts, uint16_t n) {
+  const uint16_t room = uint16_t(held_.size() - held_count_);
+  const uint16_t keep = std::min(n, room);
+  std::copy(pkts, pkts + keep, held_.data() + held_count_);
+  held_count_ += keep;
+  if (keep < n) {
+    n_.drops[unsigned(Drop::tx_full)].add(n - keep);
+    rte_pktmbuf_free_bulk(pkts + keep, n - keep);
+  }
+}
+
+void Worker::send_held() {
+  if (held_count_ == 0) return;
+  const uint16_t sent = rte_eth_tx_burst(c_.port.id, 0, held_.data(), held_count_);
+  std::copy(held_.data() + sent, held_.data() + held_count_, held_.data());
+  held_count_ = uint16_t(held_count_ - sent);
 }
 
 void Worker::to_kernel(rte_mbuf* m) {

@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 #include <rte_timer.h>
 
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -97,6 +98,8 @@ class Worker final : public EventSink {
   void send_tftp_error(const proto::Mac& mac, proto::Ip4 ip, uint16_t sport, uint16_t dport,
                        uint16_t code, std::string_view msg);
   void tx(rte_mbuf* m);
+  void hold(rte_mbuf** pkts, uint16_t n);  // frames the boot port refused: sent next iteration
+  void send_held();
   void learn(proto::Ip4 ip, const proto::Mac& mac);
   bool neighbour(proto::Ip4 ip, proto::Mac& out) const;
   void adopt_snapshot();
@@ -126,6 +129,8 @@ class Worker final : public EventSink {
   rte_hash* neighbours_ = nullptr;
   rte_eth_dev_tx_buffer* tx_port_ = nullptr;
   rte_eth_dev_tx_buffer* tx_kernel_ = nullptr;
+  std::array<rte_mbuf*, 512> held_{};  // refused by the boot port, oldest first
+  uint16_t held_count_ = 0;
   uint16_t ip_id_ = 0;
   bool queued_for_service_ = false;  // events or load requests queued this iteration
   uint64_t tsc_hz_ = 0;

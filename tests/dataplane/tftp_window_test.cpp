@@ -186,6 +186,64 @@ TEST_F(TftpWindowTest, NetasciiConvertsLineEndingsAndTsizeCountsThem) {
   EXPECT_EQ(shared_->counters.tftp_done.get(), 1u);
 }
 
+TEST_F(TftpWindowTest, AFullTransmitQueueDefersDataAndKeepsControlFramesFirst) {
+  // A window larger than the port's queue (net_ring: 1023 frames) and a test that does not
+  // drain it: what the port refuses stays due, nothing is dropped or sent twice, and another
+  // client's OACK goes out ahead of the waiting DATA.
+  const std::string big = pattern(1500 * 512 + 100, 9);
+  {
+    std::ofstream out(root_ + "/big.bin", std::ios::binary);
+    out << big;
+  }
+  for (cache::FileSlot* sl : files_->refresh(&snap_)) loader_->request(sl);
+  cfg_.limits.max_windowsize = 2000;
+  start_worker(cfg_.limits);
+  const uint16_t tport = open("big.bin", window(1600), 41400);
+  ASSERT_NE(tport, 0);
+  send(client_udp(41400, tport, tftp_ack(0)));
+  poll(40);  // far more than the queue takes
+  EXPECT_GT(shared_->counters.tftp_tx_deferred.get(), 0u);
+  EXPECT_EQ(drops(Drop::tx_full), 0u);
+  // Another client asks for a file with options while the queue is full.
+  send(client_udp(41401, proto::kTftpPort, tftp_request(TftpOp::rrq, "preloaded.bin", window(2))));
+  poll();
+  std::vector<Data> got;
+  bool oack_seen = false;
+  size_t data_before_oack_check = 0;
+  for (int round = 0; round < 100 && got.size() < 1501; ++round) {
+    std::vector<Frame> out = sent();  // the queue drains: room for what waited
+    for (const Frame& f : out) {
+      Udp u = parse_udp(f);
+      ASSERT_TRUE(u.ok);
+      auto p = proto::parse_tftp(u.f.payload);
+      ASSERT_TRUE(p);
+      if (p->op == TftpOp::oack) {
+        oack_seen = true;
+        EXPECT_EQ(u.f.udp.dport, 41401);
+        continue;
+      }
+      ASSERT_EQ(p->op, TftpOp::data);
+      got.push_back({p->block, std::string(p->data.begin(), p->data.end()), u.f.udp.sport});
+    }
+    if (round == 0) data_before_oack_check = got.size();
+    if (round == 1) {
+      EXPECT_TRUE(oack_seen) << "the OACK waited behind DATA";
+    }
+    poll();
+  }
+  EXPECT_TRUE(oack_seen);
+  EXPECT_EQ(data_before_oack_check, 1023u);  // the queue was full
+  ASSERT_EQ(got.size(), 1501u);              // blocks 1..1501 of the window, once each
+  std::string all;
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].block, uint16_t(i + 1));
+    all += got[i].payload;
+  }
+  EXPECT_EQ(all, big);
+  EXPECT_EQ(shared_->counters.tftp_retransmits.get(), 0u);
+  EXPECT_EQ(drops(Drop::tx_full), 0u);
+}
+
 TEST_F(TftpWindowTest, PerClientCapAnswersWithAnError) {
   cfg_.max_sessions_per_client = 1;
   start_worker(cfg_.limits);
