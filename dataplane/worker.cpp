@@ -647,7 +647,10 @@ rte_mbuf* Worker::data_frame(const tftp::Transfer& t, uint64_t block) {
   uint8_t* body = p + proto::kEthIpUdpLen;
   proto::write_tftp_data_header(MutBytes(body, 4), tftp::Session::wire(block));
   if (len) std::memcpy(body + 4, s.file().data + s.offset(block), len);
-  const uint32_t sum = proto::csum_partial(Bytes(body, 4u + len));
+  const uint32_t sum =
+      t.converted ? proto::csum_partial(Bytes(body, 4u + len))
+                  : static_cast<const cache::Blob*>(t.user)->payload_sum(s.offset(block), len) +
+                        proto::csum_partial(Bytes(body, 4));
   const proto::UdpAddr a{c_.port.mac, t.peer.mac,   c_.server_ip,
                          t.peer.ip,   t.local_port, t.peer.port};
   proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(4 + len), sum, ip_id_++);
@@ -672,8 +675,7 @@ rte_mbuf* Worker::data_frame_ext(const tftp::Transfer& t, uint64_t block) {
   uint8_t* p = rte_pktmbuf_mtod(h, uint8_t*);
   uint8_t* tftp_hdr = p + proto::kEthIpUdpLen;
   proto::write_tftp_data_header(MutBytes(tftp_hdr, 4), tftp::Session::wire(block));
-  const uint32_t sum =
-      proto::csum_partial(Bytes(payload, len), proto::csum_partial(Bytes(tftp_hdr, 4)));
+  const uint32_t sum = blob->payload_sum(off, len) + proto::csum_partial(Bytes(tftp_hdr, 4));
   const proto::UdpAddr a{c_.port.mac, t.peer.mac,   c_.server_ip,
                          t.peer.ip,   t.local_port, t.peer.port};
   proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(4 + len), sum, ip_id_++);

@@ -1,5 +1,7 @@
 #include "blob.hpp"
 
+#include "../proto/ipv4.hpp"
+
 #include <sys/mman.h>
 
 #include <cstring>
@@ -51,6 +53,41 @@ Blob* Blob::create(uint64_t size, bool hugepages) {
   return b;
 }
 
+namespace {
+constexpr uint64_t kSumStep = 64;
+uint32_t fold16(uint32_t x) {
+  x = (x & 0xffff) + (x >> 16);
+  return (x & 0xffff) + (x >> 16);
+}
+}  // namespace
+
+void Blob::index_sums() {
+  const uint64_t n = size / kSumStep;
+  delete[] sums;
+  sums = new (std::nothrow) uint16_t[n + 1];
+  if (!sums) return;  // the worker then sums whole payloads
+  uint32_t acc = 0;
+  sums[0] = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    acc = fold16(acc + proto::csum_partial(proto::Bytes(data + i * kSumStep, kSumStep)));
+    sums[i + 1] = uint16_t(acc);
+  }
+}
+
+uint32_t Blob::payload_sum(uint64_t off, uint32_t len) const {
+  const uint64_t a = (off + kSumStep - 1) / kSumStep * kSumStep;  // first whole step
+  const uint64_t b = (off + len) / kSumStep * kSumStep;           // end of the last
+  if (!sums || a >= b) return proto::csum_partial(proto::Bytes(data + off, len));
+  // Head in the payload's own lanes; the middle (from the table: P(b) - P(a), one's
+  // complement) and the tail are in the file's lanes, which are the payload's swapped when the
+  // payload starts at an odd offset of the file (a and b are even).
+  const uint32_t head = proto::csum_partial(proto::Bytes(data + off, a - off));
+  const uint32_t mid = fold16(uint32_t(sums[b / kSumStep]) + (0xffffu - sums[a / kSumStep]));
+  uint32_t rest = fold16(mid + proto::csum_partial(proto::Bytes(data + b, off + len - b)));
+  if (off & 1) rest = ((rest & 0xff) << 8) | (rest >> 8);
+  return head + rest;
+}
+
 bool Blob::in_flight() const {
   for (size_t i = 0; i < size_t(kMaxWorkers) * chunks; ++i)
     if (rte_mbuf_ext_refcnt_read(&shinfo[i]) != 1) return true;
@@ -60,6 +97,7 @@ bool Blob::in_flight() const {
 Blob* Blob::copy_of(std::string_view bytes) {
   Blob* b = create(bytes.size(), false);
   if (b && !bytes.empty()) std::memcpy(b->data, bytes.data(), bytes.size());
+  if (b) b->index_sums();
   return b;
 }
 
@@ -67,6 +105,7 @@ void Blob::destroy(Blob* b) {
   if (!b) return;
   munmap(b->data, b->map_len);
   delete[] b->shinfo;
+  delete[] b->sums;
   delete b;
 }
 

@@ -69,6 +69,7 @@ void Loader::finish(Job* j, std::vector<FileSlot*>& done) {
     j->fd = -1;
   }
   if (j->error == 0) {
+    j->blob->index_sums();
     table_.install(j->slot, j->blob);
     ++loaded_files_;
     loaded_bytes_ += j->size;

@@ -1,8 +1,10 @@
 // The file cache under a memory cap, and a file replaced on disk while a transfer reads it.
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "dataplane/proto/ipv4.hpp"
 #include "harness.hpp"
 
 namespace bs::test {
@@ -22,6 +24,22 @@ class CacheTest : public DataplaneTest {
     disk_[path] = content;
   }
 };
+
+TEST(BlobSums, PayloadSumFromTheTableEqualsTheSumOfTheBytes) {
+  std::string bytes = pattern(20000, 5);
+  std::fill(bytes.begin() + 5000, bytes.begin() + 7000, '\xff');  // carries everywhere
+  cache::Blob* b = cache::Blob::copy_of(bytes);
+  ASSERT_NE(b, nullptr);
+  ASSERT_NE(b->sums, nullptr);
+  for (uint64_t off : {0u, 1u, 2u, 63u, 64u, 65u, 511u, 1001u, 4999u, 5000u, 18531u})
+    for (uint32_t len : {0u, 1u, 2u, 63u, 64u, 127u, 128u, 129u, 512u, 1001u, 1468u})
+      if (off + len <= bytes.size()) {
+        const uint32_t want = proto::csum_partial(proto::Bytes(b->data + off, len));
+        EXPECT_EQ(proto::csum_fold(b->payload_sum(off, len)), proto::csum_fold(want))
+            << "off " << off << " len " << len;
+      }
+  cache::Blob::destroy(b);
+}
 
 TEST_F(CacheTest, OverTheCapTheLeastRecentlyRequestedUnpinnedFileGoes) {
   // preloaded.bin (700 B) is pinned; pxelinux.0 1300, kernel.img 5000, two-blocks.bin 1024.
