@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "../control/config.hpp"
 #include "../control/notify.hpp"
@@ -40,9 +42,10 @@ int worker_main(void* arg) {
   return static_cast<bs::Worker*>(arg)->run();
 }
 
-rte_ring* make_ring(const char* name, unsigned esize, unsigned count) {
-  return rte_ring_create_elem(name, esize, count, int(rte_socket_id()),
-                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+// Single consumer; single producer unless several workers feed it.
+rte_ring* make_ring(const std::string& name, unsigned esize, unsigned count, bool multi_producer) {
+  return rte_ring_create_elem(name.c_str(), esize, count, int(rte_socket_id()),
+                              (multi_producer ? 0 : RING_F_SP_ENQ) | RING_F_SC_DEQ);
 }
 
 }  // namespace
@@ -115,13 +118,19 @@ int main(int argc, char** argv) {
         rte_pktmbuf_pool_create("bs_ext_mbufs", 16383, 256, 0, 0, int(rte_socket_id()));
     bs::port::PortInfo port, exception;
     std::string error;
-    unsigned worker_lcore = rte_get_next_lcore(-1, 1, 0);
+    // Workers: every lcore after the first (the service thread's), at most kMaxWorkers, and no
+    // more than the boot port has TX queues.
+    std::vector<unsigned> lcores;
+    for (unsigned l = rte_get_next_lcore(-1, 1, 0);
+         l < RTE_MAX_LCORE && lcores.size() < bs::kMaxWorkers; l = rte_get_next_lcore(l, 1, 0))
+      lcores.push_back(l);
     if (!pool || !ext_pool) {
       spdlog::error("cannot create the mbuf pools: {}", rte_strerror(rte_errno));
-    } else if (worker_lcore >= RTE_MAX_LCORE) {
+    } else if (lcores.empty()) {
       spdlog::error("[server] lcores = \"{}\" gives no worker lcore: list two (e.g. \"0,1\")",
                     cfg.server.lcores);
-    } else if (!bs::port::setup_port(bs::port::device_name(cfg.server.port), pool, port, &error)) {
+    } else if (!bs::port::setup_port(bs::port::device_name(cfg.server.port), pool, port, &error,
+                                     uint16_t(lcores.size()))) {
       spdlog::error("port {}: {}", cfg.server.port, error);
     } else if (!bs::port::setup_exception(cfg.server.exception, port.mac, cfg.server.address,
                                           cfg.server.prefix, pool, exception, &error)) {
@@ -131,10 +140,29 @@ int main(int argc, char** argv) {
       spdlog::info("port {} up: mac {}, mtu {}; exception tap {} holds {}/{}", port.name,
                    port.mac.str(), port.mtu, cfg.server.exception,
                    bs::proto::ip_str(cfg.server.address), int(cfg.server.prefix));
-      shared->events = make_ring("bs_events", sizeof(bs::Event), 16384);
-      shared->load_req = make_ring("bs_load_req", sizeof(void*), 4096);
-      shared->load_done = make_ring("bs_load_done", sizeof(void*), 4096);
-      shared->lease_records = make_ring("bs_leases", sizeof(bs::LeaseRecord), 16384);
+      if (port.tx_queues < lcores.size())
+        spdlog::warn(
+            "{} has {} TX queue(s): {} worker(s) of the {} lcores given (for "
+            "net_af_packet, add qpairs=N to [server] port)",
+            port.name, port.tx_queues, port.tx_queues, lcores.size());
+      lcores.resize(std::min<size_t>(lcores.size(), port.tx_queues));
+      const unsigned nw = unsigned(lcores.size());
+      shared->workers = nw;
+      const bool mp = nw > 1;
+      shared->events = make_ring("bs_events", sizeof(bs::Event), 16384, mp);
+      shared->load_req = make_ring("bs_load_req", sizeof(void*), 4096, mp);
+      bool rings_ok = true;
+      for (unsigned w = 0; w < nw; ++w) {
+        shared->load_done[w] =
+            make_ring("bs_load_done" + std::to_string(w), sizeof(void*), 4096, false);
+        rings_ok &= shared->load_done[w] != nullptr;
+        if (nw > 1) {
+          shared->steer[w] = rte_ring_create(("bs_steer" + std::to_string(w)).c_str(), 4096,
+                                             int(rte_socket_id()), RING_F_SC_DEQ);
+          rings_ok &= shared->steer[w] != nullptr;
+        }
+      }
+      shared->lease_records = make_ring("bs_leases", sizeof(bs::LeaseRecord), 16384, false);
       shared->replayed = &replayed;
       shared->journal_committed.store(bs::kReplayedTag);
       shared->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -156,7 +184,6 @@ int main(int argc, char** argv) {
       std::string sock_path = cfg.server.state_dir + "/dataplane.sock";
 
       bs::WorkerConfig wc;
-      wc.id = 0;
       wc.port = port;
       wc.exception = exception;
       wc.pool = pool;
@@ -183,23 +210,37 @@ int main(int argc, char** argv) {
 
       if (shared->wake_fd < 0) {
         spdlog::error("eventfd: {}", strerror(errno));
-      } else if (!shared->events || !shared->load_req || !shared->load_done ||
-                 !shared->lease_records || !shared->rcu) {
+      } else if (!shared->events || !shared->load_req || !rings_ok || !shared->lease_records ||
+                 !shared->rcu) {
         spdlog::error("cannot create rings: {}", rte_strerror(rte_errno));
       } else if (loader.init_error() != 0) {
         spdlog::error("io_uring: {}", strerror(-loader.init_error()));
       } else if (!socket.listen(sock_path, &error)) {
         spdlog::error("control socket: {}", error);
       } else {
-        auto worker = std::make_unique<bs::Worker>(wc, *shared);
-        if (!worker->ok()) {
+        std::vector<std::unique_ptr<bs::Worker>> workers;
+        bool workers_ok = true;
+        for (unsigned w = 0; w < nw && workers_ok; ++w) {
+          wc.id = uint8_t(w);
+          wc.workers = uint8_t(nw);
+          wc.tx_queue = uint16_t(w);
+          wc.has_rx = w < port.rx_queues;
+          wc.rx_queue = wc.has_rx ? uint16_t(w) : 0;
+          workers.push_back(std::make_unique<bs::Worker>(wc, *shared));
+          workers_ok = workers.back()->ok();
+        }
+        if (!workers_ok) {
           spdlog::error("worker setup failed: {}", rte_strerror(rte_errno));
         } else {
           bs::Service service(*shared, loader, socket, cfg.server.state_dir, journal.get());
           service.restore();
-          rte_eal_remote_launch(worker_main, worker.get(), worker_lcore);
-          spdlog::info("serving DHCP and TFTP (root {}) on {}; control socket {}", cfg.tftp.root,
-                       bs::proto::ip_str(cfg.server.address), sock_path);
+          for (unsigned w = 0; w < nw; ++w)
+            rte_eal_remote_launch(worker_main, workers[w].get(), lcores[w]);
+          spdlog::info(
+              "serving DHCP and TFTP (root {}) on {} with {} worker(s) ({} RX queue(s){}); "
+              "control socket {}",
+              cfg.tftp.root, bs::proto::ip_str(cfg.server.address), nw, port.rx_queues,
+              nw > 1 ? ", TFTP flows steered by client address" : "", sock_path);
           bs::notify("READY=1\nSTATUS=serving DHCP and TFTP on " + port.name + ", " +
                      bs::proto::ip_str(cfg.server.address));
           service.run();

@@ -39,14 +39,14 @@ Shared* g_telemetry_shared = nullptr;
 
 int telemetry_counters(const char*, const char*, rte_tel_data* d) {
   if (!g_telemetry_shared) return -1;
-  const WorkerCounters& c = g_telemetry_shared->counters;
+  const Shared& sh = *g_telemetry_shared;
   rte_tel_data_start_dict(d);
-#define BS_X(name, text) rte_tel_data_add_dict_u64(d, #name, c.name.get());
+#define BS_X(name, text) rte_tel_data_add_dict_u64(d, #name, sh.total(&WorkerCounters::name));
   BS_WORKER_COUNTERS(BS_X)
 #undef BS_X
   for (unsigned i = 1; i < kDropCount; ++i)
     rte_tel_data_add_dict_u64(d, (std::string("drop_") + drop_name(Drop(i))).c_str(),
-                              c.drops[i].get());
+                              sh.total_drops(i));
   return 0;
 }
 }  // namespace
@@ -189,13 +189,23 @@ unsigned Service::drain_events() {
 }
 
 void Service::send_stats() {
-  const WorkerCounters& c = shared_.counters;
   json counters, drops;
-#define BS_X(name, text) counters[#name] = c.name.get();
+#define BS_X(name, text) counters[#name] = shared_.total(&WorkerCounters::name);
   BS_WORKER_COUNTERS(BS_X)
 #undef BS_X
   for (unsigned i = 1; i < kDropCount; ++i)
-    if (uint64_t v = c.drops[i].get()) drops[drop_name(Drop(i))] = v;
+    if (uint64_t v = shared_.total_drops(i)) drops[drop_name(Drop(i))] = v;
+  counters["workers"] = shared_.workers;
+  if (shared_.workers > 1) {
+    for (unsigned w = 0; w < shared_.workers; ++w) {
+      const WorkerCounters& c = shared_.worker_counters[w];
+      const std::string k = "worker" + std::to_string(w) + "_";
+      counters[k + "rx_packets"] = c.rx_packets.get();
+      counters[k + "tftp_started"] = c.tftp_started.get();
+      counters[k + "tftp_data_frames"] = c.tftp_data_frames.get();
+      counters[k + "busy_cycles"] = c.busy_cycles.get();
+    }
+  }
   counters["cache_bytes"] = shared_.files->cached_bytes();
   counters["cache_cap_bytes"] = shared_.files->cap();
   counters["cache_evictions"] = shared_.files->evictions();
@@ -270,9 +280,10 @@ void Service::run() {
     done_.clear();
     loader_.poll(done_, busy || (journal_ && journal_->busy()) ? 0 : kIdleSleepUs);
     for (cache::FileSlot* slot : done_) {
-      while (rte_ring_enqueue_elem(shared_.load_done, &slot, sizeof(void*)) != 0 &&
-             !shared_.stop.load(std::memory_order_relaxed))
-        usleep(50);  // the worker drains this ring every iteration
+      for (unsigned w = 0; w < shared_.workers; ++w)  // each may have transfers waiting on it
+        while (rte_ring_enqueue_elem(shared_.load_done[w], &slot, sizeof(void*)) != 0 &&
+               !shared_.stop.load(std::memory_order_relaxed))
+          usleep(50);  // the workers drain these rings every iteration
       if (slot->state.load() == cache::SlotState::failed)
         spdlog::warn("loading {} failed: {}", slot->path, strerror(slot->error.load()));
     }

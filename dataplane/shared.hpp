@@ -55,25 +55,32 @@ struct Counter {
   X(tftp_done, "TFTP transfers completed")                                              \
   X(tftp_failed, "TFTP transfers failed or aborted")                                    \
   X(tftp_data_bytes, "TFTP DATA payload bytes sent (retransmissions included)")         \
-  X(tftp_retransmits, "TFTP OACKs and DATA blocks sent again (timeout or go-back)")      \
+  X(tftp_retransmits, "TFTP OACKs and DATA blocks sent again (timeout or go-back)")     \
   X(tftp_data_frames, "TFTP DATA frames sent (retransmissions included)")               \
   X(tftp_tx_deferred, "TFTP DATA frames the port did not take at once (sent later)")    \
   X(busy_cycles, "TSC cycles of loop iterations that did work")                         \
+  X(steered, "frames handed to the worker that owns their client")                      \
   X(idle_sleeps, "idle back-off sleeps")
 
-struct WorkerCounters {
+// One per worker, each on its own cache lines (single writer each); readers sum them.
+struct alignas(64) WorkerCounters {
 #define BS_X(name, text) Counter name;
   BS_WORKER_COUNTERS(BS_X)
 #undef BS_X
   Counter drops[kDropCount];
 };
 
+inline constexpr unsigned kMaxWorkers = 8;  // = cache::Blob::kMaxWorkers
+
 struct Shared {
   std::atomic<bool> stop{false};
   std::atomic<const snap::Snapshot*> snapshot{nullptr};  // published by the service (release)
-  rte_ring* events = nullptr;                            // worker -> service: Event records
-  rte_ring* load_req = nullptr;                          // worker -> service: cache::FileSlot*
-  rte_ring* load_done = nullptr;                         // service -> worker: cache::FileSlot*
+  unsigned workers = 1;                                  // worker lcores running
+  rte_ring* events = nullptr;             // workers -> service: Event records (multi-producer)
+  rte_ring* load_req = nullptr;           // workers -> service: cache::FileSlot* (multi-producer)
+  rte_ring* load_done[kMaxWorkers] = {};  // service -> each worker: cache::FileSlot*
+  // Flow steering: frames a worker received for a client another worker owns (steer.hpp).
+  rte_ring* steer[kMaxWorkers] = {};
   // The lease journal (lease_feed.hpp): records from the worker, the highest tag on disk and
   // whether the last flush succeeded, from the service; the leases replayed at start, read by
   // the worker when its first snapshot arrives.
@@ -83,7 +90,19 @@ struct Shared {
   const std::vector<dhcp::JournalLease>* replayed = nullptr;
   rte_rcu_qsbr* rcu = nullptr;  // worker reports quiescent states; service reclaims
   cache::FileTable* files = nullptr;
-  WorkerCounters counters;
+  WorkerCounters worker_counters[kMaxWorkers];
+  WorkerCounters& counters = worker_counters[0];  // the first worker's (and the tests')
+  // Sums over the running workers.
+  uint64_t total(const Counter WorkerCounters::*c) const {
+    uint64_t n = 0;
+    for (unsigned i = 0; i < workers; ++i) n += (worker_counters[i].*c).get();
+    return n;
+  }
+  uint64_t total_drops(unsigned reason) const {
+    uint64_t n = 0;
+    for (unsigned i = 0; i < workers; ++i) n += worker_counters[i].drops[reason].get();
+    return n;
+  }
   // Waking the service thread when it sleeps: it sets service_sleeping before it blocks; a
   // worker that queued events or load requests and finds the flag set clears it and writes
   // wake_fd (an eventfd), so the idle service thread needs no frequent polling.

@@ -78,13 +78,14 @@ bool is_netascii(std::string_view mode) {
 Worker::Worker(const WorkerConfig& c, Shared& shared)
     : c_(c),
       shared_(shared),
-      n_(shared.counters),
+      n_(shared.worker_counters[c.id]),
       dhcp_(*this, c.id),
       lease_feed_(shared),
-      acks_(shared.counters),
+      acks_(shared.worker_counters[c.id]),
       sessions_(c.tftp_port_min, c.tftp_port_max) {
   tsc_hz_ = rte_get_tsc_hz();
-  if (shared.lease_records) dhcp_.set_observer(&lease_feed_);  // else leases are not durable
+  // Worker 0 owns DHCP; leases are durable only with the journal's ring.
+  if (shared.lease_records && c.id == 0) dhcp_.set_observer(&lease_feed_);
   timers_ = std::make_unique<Timer[]>(sessions_.capacity());
   ready_.resize(sessions_.capacity());
   queued_.assign(sessions_.capacity(), 0);
@@ -170,7 +171,7 @@ void Worker::adopt_snapshot() {
     snapshot_ = s;
     dhcp_.set_snapshot(s);
     if (s) dhcp_limits_.configure(s->dhcp.mac_rate, s->dhcp.rate);
-    if (s && !leases_restored_) restore_leases();
+    if (s && !leases_restored_ && c_.id == 0) restore_leases();
   }
 }
 
@@ -194,7 +195,7 @@ void Worker::attach() {
 
 void Worker::detach() {
   send_held();
-  rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
+  rte_eth_tx_buffer_flush(c_.port.id, c_.tx_queue, tx_port_);
   rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
   rte_rcu_qsbr_thread_offline(shared_.rcu, c_.id);
   rte_rcu_qsbr_thread_unregister(shared_.rcu, c_.id);
@@ -206,17 +207,31 @@ unsigned Worker::poll_once() {
   adopt_snapshot();
 
   rte_mbuf* pkts[kBurst];
-  uint16_t nb = rte_eth_rx_burst(c_.port.id, 0, pkts, kBurst);
+  uint16_t nb = c_.has_rx ? rte_eth_rx_burst(c_.port.id, c_.rx_queue, pkts, kBurst) : 0;
   n_.rx_packets.add(nb);
-  for (uint16_t i = 0; i < nb; ++i) handle_frame(pkts[i]);
+  for (uint16_t i = 0; i < nb; ++i) {
+    if (c_.workers > 1) {
+      if (const unsigned o = owner(pkts[i]); o != c_.id) {
+        steer(pkts[i], o);
+        continue;
+      }
+    }
+    handle_frame(pkts[i]);
+  }
+  if (c_.workers > 1) {
+    const unsigned ns = rte_ring_dequeue_burst(shared_.steer[c_.id], reinterpret_cast<void**>(pkts),
+                                               kBurst, nullptr);
+    for (unsigned i = 0; i < ns; ++i) handle_frame(pkts[i]);
+    nb = uint16_t(nb + ns);
+  }
 
-  uint16_t nk = rte_eth_rx_burst(c_.exception.id, 0, pkts, kBurst);
+  uint16_t nk = c_.id == 0 ? rte_eth_rx_burst(c_.exception.id, 0, pkts, kBurst) : 0;
   n_.from_kernel.add(nk);
   for (uint16_t i = 0; i < nk; ++i) tx(pkts[i]);
 
   cache::FileSlot* loaded[kBurst];
   unsigned nl =
-      rte_ring_dequeue_burst_elem(shared_.load_done, loaded, sizeof(void*), kBurst, nullptr);
+      rte_ring_dequeue_burst_elem(shared_.load_done[c_.id], loaded, sizeof(void*), kBurst, nullptr);
   for (unsigned i = 0; i < nl; ++i) on_loaded(loaded[i]);
 
   unsigned na = 0;
@@ -224,7 +239,7 @@ unsigned Worker::poll_once() {
     na = acks_.release(shared_.journal_committed.load(std::memory_order_acquire), now_us(),
                        [this](rte_mbuf* r) { send_dhcp(r, proto::kAck); });
 
-  if (const uint64_t tsc = rte_get_tsc_cycles(); tsc >= next_tick_tsc_) {
+  if (const uint64_t tsc = rte_get_tsc_cycles(); c_.id == 0 && tsc >= next_tick_tsc_) {
     next_tick_tsc_ = tsc + tsc_hz_ / 1000;
     dhcp_.tick(now_us() / 1000000);
     if (tsc >= next_probe_tsc_) {
@@ -235,7 +250,7 @@ unsigned Worker::poll_once() {
 
   rte_timer_manage();
   send_held();
-  rte_eth_tx_buffer_flush(c_.port.id, 0, tx_port_);
+  rte_eth_tx_buffer_flush(c_.port.id, c_.tx_queue, tx_port_);
   const unsigned nd = held_count_ == 0 ? pump() : 0;  // DATA only when the rest has left
   rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
   if (queued_for_service_ | lease_feed_.take_queued()) {
@@ -281,7 +296,7 @@ void Worker::drop(rte_mbuf* m, Drop reason) {
 
 void Worker::tx(rte_mbuf* m) {
   n_.tx_packets.add();
-  rte_eth_tx_buffer(c_.port.id, 0, tx_port_, m);
+  rte_eth_tx_buffer(c_.port.id, c_.tx_queue, tx_port_, m);
 }
 
 void Worker::hold(rte_mbuf** pkts, uint16_t n) {
@@ -297,12 +312,34 @@ void Worker::hold(rte_mbuf** pkts, uint16_t n) {
 
 void Worker::send_held() {
   if (held_count_ == 0) return;
-  const uint16_t sent = rte_eth_tx_burst(c_.port.id, 0, held_.data(), held_count_);
+  const uint16_t sent = rte_eth_tx_burst(c_.port.id, c_.tx_queue, held_.data(), held_count_);
   std::copy(held_.data() + sent, held_.data() + held_count_, held_.data());
   held_count_ = uint16_t(held_count_ - sent);
 }
 
+unsigned Worker::owner(const rte_mbuf* m) const {
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t len = rte_pktmbuf_data_len(m);
+  constexpr uint32_t kEth = proto::kEthHeaderLen;
+  if (len < kEth + 20 + 8 || proto::load16(p + 12) != proto::kEtherIpv4) return 0;
+  const uint8_t* ip = p + kEth;
+  const uint32_t ihl = (ip[0] & 0x0fu) * 4;
+  if ((ip[0] >> 4) != 4 || ihl < 20 || len < kEth + ihl + 8) return 0;
+  if (ip[9] != proto::kProtoUdp || (proto::load16(ip + 6) & 0x3fff) != 0) return 0;  // fragments
+  if (proto::load32(ip + 16) != c_.server_ip) return 0;
+  const uint16_t dport = proto::load16(ip + ihl + 2);
+  if (dport != proto::kTftpPort && (dport < c_.tftp_port_min || dport > c_.tftp_port_max)) return 0;
+  const uint32_t h = proto::load32(ip + 12) * 2654435761u;  // Fibonacci hash of the client
+  return (h >> 16) % c_.workers;
+}
+
+void Worker::steer(rte_mbuf* m, unsigned to) {
+  if (rte_ring_enqueue(shared_.steer[to], m) != 0) return drop(m, Drop::steer_ring_full);
+  n_.steered.add();
+}
+
 void Worker::to_kernel(rte_mbuf* m) {
+  if (c_.id != 0) return steer(m, 0);  // the tap is worker 0's
   n_.to_kernel.add();
   rte_eth_tx_buffer(c_.exception.id, 0, tx_kernel_, m);
 }
@@ -728,7 +765,7 @@ unsigned Worker::pump() {
       queued_[idx] = 1;
     }
     if (n == 0) break;
-    const uint16_t sent = rte_eth_tx_burst(c_.port.id, 0, burst, n);
+    const uint16_t sent = rte_eth_tx_burst(c_.port.id, c_.tx_queue, burst, n);
     const uint64_t now = now_us();
     for (uint16_t i = 0; i < sent; ++i) {
       tftp::Transfer* t = sessions_.at(owner[i]);

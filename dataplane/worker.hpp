@@ -25,6 +25,12 @@ namespace bs {
 
 struct WorkerConfig {
   uint8_t id = 0;
+  // Queues of the boot port: each worker transmits on its own; a worker without an RX queue of
+  // its own (the port has fewer than workers) gets its frames from the others (steering).
+  uint8_t workers = 1;
+  uint16_t tx_queue = 0;
+  uint16_t rx_queue = 0;
+  bool has_rx = true;
   port::PortInfo port;       // the boot network
   port::PortInfo exception;  // the tap to the kernel
   rte_mempool* pool = nullptr;
@@ -66,6 +72,11 @@ class Worker final : public EventSink {
     uint32_t index;
   };
 
+  // Flow steering with several workers: TFTP frames belong to the worker chosen by a hash of
+  // the client's address (its request and the ACKs to its transfer port alike); everything
+  // else (DHCP, ARP, the exception path) to worker 0, which owns the leases and the tap.
+  unsigned owner(const rte_mbuf* m) const;
+  void steer(rte_mbuf* m, unsigned to);
   void handle_frame(rte_mbuf* m);
   void handle_arp(rte_mbuf* m, const proto::EthHeader& eth);
   void handle_dhcp(rte_mbuf* m, const proto::UdpFrame& f);

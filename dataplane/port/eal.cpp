@@ -32,7 +32,8 @@ std::string device_name(const std::string& dev) {
 }
 
 std::vector<std::string> eal_args(const config::Server& s, const std::string& prog) {
-  std::vector<std::string> a{prog, "-l", s.lcores, "--file-prefix=" + s.file_prefix,
+  // --lcores: "0,1,2" as -l, and also "0@0,1@1,2@1" (several lcores on one CPU).
+  std::vector<std::string> a{prog, "--lcores", s.lcores, "--file-prefix=" + s.file_prefix,
                              "--log-level=notice"};
   if (!s.hugepages) {
     // No hugepages: EAL memory comes from ordinary pages; 256 MB covers the mbuf pool and rings.

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -55,7 +56,8 @@ bool set_kernel_address(const std::string& iface, proto::Ip4 addr, uint8_t prefi
 
 }  // namespace
 
-bool setup_port(const std::string& name, rte_mempool* pool, PortInfo& out, std::string* error) {
+bool setup_port(const std::string& name, rte_mempool* pool, PortInfo& out, std::string* error,
+                uint16_t queues) {
   uint16_t id;
   if (rte_eth_dev_get_port_by_name(name.c_str(), &id) != 0)
     return fail(error, "no DPDK port named '" + name + "' (is the device string right?)");
@@ -64,18 +66,27 @@ bool setup_port(const std::string& name, rte_mempool* pool, PortInfo& out, std::
     return fail(error, name + ": rte_eth_dev_info_get: " + strerror(-rc));
   rte_eth_conf conf{};
   conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-  if (int rc = rte_eth_dev_configure(id, 1, 1, &conf); rc != 0)
+  const uint16_t nrxq = std::max<uint16_t>(1, std::min(queues, info.max_rx_queues));
+  const uint16_t ntxq = std::max<uint16_t>(1, std::min(queues, info.max_tx_queues));
+  const uint64_t rss_hf = info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+  if (nrxq > 1 && rss_hf != 0) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+  }
+  if (int rc = rte_eth_dev_configure(id, nrxq, ntxq, &conf); rc != 0)
     return fail(error, name + ": rte_eth_dev_configure: " + strerror(-rc));
   uint16_t nrx = kRxDesc, ntx = kTxDesc;
   rte_eth_dev_adjust_nb_rx_tx_desc(id, &nrx, &ntx);
   int socket = rte_eth_dev_socket_id(id);
   if (socket < 0) socket = 0;
-  if (int rc = rte_eth_rx_queue_setup(id, 0, nrx, socket, nullptr, pool); rc != 0)
-    return fail(error, name + ": rx queue: " + strerror(-rc));
+  for (uint16_t q = 0; q < nrxq; ++q)
+    if (int rc = rte_eth_rx_queue_setup(id, q, nrx, socket, nullptr, pool); rc != 0)
+      return fail(error, name + ": rx queue " + std::to_string(q) + ": " + strerror(-rc));
   rte_eth_txconf txc = info.default_txconf;
   txc.offloads = conf.txmode.offloads;
-  if (int rc = rte_eth_tx_queue_setup(id, 0, ntx, socket, &txc); rc != 0)
-    return fail(error, name + ": tx queue: " + strerror(-rc));
+  for (uint16_t q = 0; q < ntxq; ++q)
+    if (int rc = rte_eth_tx_queue_setup(id, q, ntx, socket, &txc); rc != 0)
+      return fail(error, name + ": tx queue " + std::to_string(q) + ": " + strerror(-rc));
   if (int rc = rte_eth_dev_start(id); rc != 0)
     return fail(error, name + ": start: " + strerror(-rc));
   rte_ether_addr mac;
@@ -86,6 +97,9 @@ bool setup_port(const std::string& name, rte_mempool* pool, PortInfo& out, std::
   uint16_t mtu = 1500;
   if (rte_eth_dev_get_mtu(id, &mtu) == 0) out.mtu = mtu;
   out.multi_seg_tx = conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+  out.rx_queues = nrxq;
+  out.tx_queues = ntxq;
+  out.rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
   return true;
 }
 

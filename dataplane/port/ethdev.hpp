@@ -15,12 +15,16 @@ struct PortInfo {
   proto::Mac mac;
   uint16_t mtu = 1500;
   bool multi_seg_tx = false;  // RTE_ETH_TX_OFFLOAD_MULTI_SEGS
+  uint16_t rx_queues = 1, tx_queues = 1;
+  bool rss = false;  // RX spread over the queues by the device (hash of addresses and ports)
   std::string name;
 };
 
-// Finds the ethdev by name, configures one RX and one TX queue, starts it. Returns false and
-// fills *error on failure.
-bool setup_port(const std::string& name, rte_mempool* pool, PortInfo& out, std::string* error);
+// Finds the ethdev by name, configures up to `queues` RX and TX queues (as many as the device
+// has, at least one; RSS over the RX queues when there are several and the device hashes),
+// starts it. Returns false and fills *error on failure.
+bool setup_port(const std::string& name, rte_mempool* pool, PortInfo& out, std::string* error,
+                uint16_t queues = 1);
 
 // Creates the exception tap (net_tap, kernel interface iface, MAC = the boot port's MAC), starts
 // it and gives the kernel interface address/prefix and IFF_UP.

@@ -43,6 +43,7 @@ namespace bs {
   X(eth_not_for_us, "unicast frame for another station")                                       \
   X(tftp_file_error, "TFTP file could not be loaded")                                          \
   X(tx_full, "transmit queue full")                                                            \
+  X(steer_ring_full, "frame for another worker, its steering ring full")                      \
   X(no_mbuf, "mbuf pool empty")                                                                \
   X(dhcp_bad_request, "DHCPREQUEST/DECLINE without the address it is about")                   \
   X(dhcp_reply_overflow, "DHCP reply does not fit the client's maximum message size")          \

@@ -262,8 +262,8 @@ void DataplaneTest::SetUp() {
   shared_ = std::make_unique<Shared>();
   shared_->events = ring_elem("dpt_events", sizeof(Event), 1024);
   shared_->load_req = ring_elem("dpt_load_req", sizeof(void*), 256);
-  shared_->load_done = ring_elem("dpt_load_done", sizeof(void*), 256);
-  ASSERT_TRUE(shared_->events && shared_->load_req && shared_->load_done)
+  shared_->load_done[0] = ring_elem("dpt_load_done", sizeof(void*), 256);
+  ASSERT_TRUE(shared_->events && shared_->load_req && shared_->load_done[0])
       << rte_strerror(rte_errno);
   size_t rcu_size = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
   shared_->rcu = static_cast<rte_rcu_qsbr*>(rte_zmalloc("dpt_rcu", rcu_size, RTE_CACHE_LINE_SIZE));
@@ -281,7 +281,7 @@ void DataplaneTest::SetUp() {
   for (int i = 0; i < 2000 && loader_->busy(); ++i) loader_->poll(done, 1000);
   ASSERT_FALSE(loader_->busy()) << "preload did not finish";
   for (cache::FileSlot* s : done)
-    ASSERT_EQ(rte_ring_enqueue_elem(shared_->load_done, &s, sizeof(void*)), 0);
+    ASSERT_EQ(rte_ring_enqueue_elem(shared_->load_done[0], &s, sizeof(void*)), 0);
 
   cfg_ = WorkerConfig{};
   cfg_.id = 0;
@@ -326,7 +326,7 @@ void DataplaneTest::TearDown() {
   if (shared_) {
     rte_ring_free(shared_->events);
     rte_ring_free(shared_->load_req);
-    rte_ring_free(shared_->load_done);
+    rte_ring_free(shared_->load_done[0]);
     rte_free(shared_->rcu);
     shared_.reset();
   }
@@ -375,7 +375,7 @@ unsigned DataplaneTest::pump_loader() {
   for (int i = 0; i < 2000 && loader_->busy(); ++i) loader_->poll(done, 1000);
   EXPECT_FALSE(loader_->busy()) << "a load did not finish in 2 s";
   for (cache::FileSlot* s : done)
-    EXPECT_EQ(rte_ring_enqueue_elem(shared_->load_done, &s, sizeof(void*)), 0);
+    EXPECT_EQ(rte_ring_enqueue_elem(shared_->load_done[0], &s, sizeof(void*)), 0);
   return n;
 }
 
