@@ -5,6 +5,9 @@
 
 namespace bs::proto {
 
+static_assert(std::endian::native == std::endian::little,
+              "csum_partial sums little-endian native words (amd64, arm64)");
+
 uint32_t csum_partial(Bytes data, uint32_t sum) {
   // The one's-complement sum does not depend on byte order (RFC 1071 2.B): add the data as
   // native 64-bit words with end-around carry, fold to 16 bits, and swap those to big-endian
@@ -23,15 +26,32 @@ uint32_t csum_partial(Bytes data, uint32_t sum) {
     add(w);
   }
   if (n) {
-    uint64_t w = 0;  // the tail, zero-padded, at its place in a native word
-    std::memcpy(&w, p, n);
+    // The tail, zero-padded, at its place in a native word (as memcpy(&w, p, n) would put it,
+    // with fixed-size loads: this runs for every frame's header and payload ends).
+    uint64_t w = 0;
+    unsigned shift = 0;
+    if (n & 4) {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      w = v;
+      p += 4;
+      shift = 32;
+    }
+    if (n & 2) {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      w |= uint64_t(v) << shift;
+      p += 2;
+      shift += 16;
+    }
+    if (n & 1) w |= uint64_t(*p) << shift;
     add(w);
   }
   uint64_t f = (acc & 0xffffffff) + (acc >> 32);
   f = (f & 0xffff) + (f >> 16);
   f = (f & 0xffff) + (f >> 16);
   f = (f & 0xffff) + (f >> 16);
-  if constexpr (std::endian::native == std::endian::little) f = ((f & 0xff) << 8) | (f >> 8);
+  f = ((f & 0xff) << 8) | (f >> 8);  // native (little-endian) lanes to network order
   uint64_t s = uint64_t(sum) + f;
   while (s >> 32) s = (s & 0xffffffff) + (s >> 32);
   return uint32_t(s);
