@@ -16,7 +16,9 @@ Step Session::start(const proto::TftpOptions& req, File f, const Limits& lim, ui
     blksize_ = std::max(b, proto::kTftpMinBlksize);
     oack_.blksize = blksize_;
   }
-  if (req.tsize) oack_.tsize = f.size;
+  // tsize is exact; for an empty file it is left out of the OACK (RFC 2347 lets a server decline
+  // an option): curl rejects "tsize 0" and fails the read of an empty file otherwise.
+  if (req.tsize && f.size > 0) oack_.tsize = f.size;
   if (req.timeout && *req.timeout >= 1) {
     oack_.timeout = *req.timeout;
     const uint64_t t = uint64_t(*req.timeout) * 1000000;

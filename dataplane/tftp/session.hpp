@@ -51,7 +51,8 @@ enum class Step : uint8_t {
 
 class Session {
  public:
-  // Negotiates options: blksize (clamped to lim.max_blksize, at least 8), tsize (= f.size),
+  // Negotiates options: blksize (clamped to lim.max_blksize, at least 8), tsize (= f.size; not
+  // acknowledged for an empty file),
   // timeout (1..255 s), windowsize (clamped to lim.max_windowsize). Returns send_oack if any
   // option was accepted, else send_data (the first window).
   Step start(const proto::TftpOptions& req, File f, const Limits& lim, uint64_t now_us);

@@ -130,6 +130,20 @@ TEST(TftpSession, OackNegotiatesEveryOption) {
   EXPECT_EQ(t.windowsize(), 1);
 }
 
+TEST(TftpSession, AnEmptyFileLeavesTsizeOut) {
+  // curl rejects "tsize 0" in an OACK; a server may decline any option (RFC 2347).
+  proto::TftpOptions req;
+  req.tsize = true;
+  Session s;
+  EXPECT_EQ(s.start(req, File{nullptr, 0}, Limits{}, 0), Step::send_data);  // no OACK at all
+  EXPECT_FALSE(s.oack().tsize);
+  req.blksize = 1024;
+  Session t;
+  ASSERT_EQ(t.start(req, File{nullptr, 0}, Limits{}, 0), Step::send_oack);
+  EXPECT_FALSE(t.oack().tsize);
+  EXPECT_EQ(*t.oack().blksize, 1024);
+}
+
 TEST(TftpSession, WindowsAdvanceOnTheLastBlocksAck) {
   std::vector<uint8_t> data = pattern(10 * 512 - 3);  // 10 blocks
   proto::TftpOptions req;
