@@ -38,7 +38,7 @@ Step Session::start(const proto::TftpOptions& req, File f, const Limits& lim, ui
   if (oack_.blksize || oack_.tsize || oack_.timeout || oack_.windowsize) {
     state_ = State::oack;
     timed_us_ = now_us;
-    deadline_us_ = now_us + rto_us_;
+    deadline_us_ = now_us + rto_max_us_;  // see on_timeout
     return Step::send_oack;
   }
   return open_window(1);
@@ -136,11 +136,15 @@ Step Session::on_timeout(uint64_t now_us) {
   }
   ++retries_;
   timed_us_ = 0;
-  deadline_us_ = now_us + backed_off_rto();
   if (state_ == State::oack) {
+    // The OACK is resent only at the cap: a lost OACK is recovered sooner by the client, which
+    // sends its request again (a new transfer); a lost ACK 0 by the client's own timer, and
+    // some clients (atftp) abort on an OACK they already have.
+    deadline_us_ = now_us + rto_max_us_;
     ++retransmits_;
     return Step::send_oack;
   }
+  deadline_us_ = now_us + backed_off_rto();
   next_ = base_;  // the whole window again
   return Step::send_data;
 }

@@ -61,8 +61,9 @@ class Session {
   // ACK 0 after the OACK opens the first window; an ACK inside the window opens the next one (or
   // done after the last block); anything else -> none.
   Step on_ack(uint16_t block, uint64_t now_us);
-  // Due when now >= deadline_us(): resends the OACK or the window from base() (send_oack /
-  // send_data) with the timer doubled; failed after max_retries. A finished session -> none.
+  // Due when now >= deadline_us(): resends the window from base() with the timer doubled
+  // (send_data), or the OACK (send_oack: the OACK's timer is always the cap, rto_max);
+  // failed after max_retries. A finished session -> none.
   Step on_timeout(uint64_t now_us);
 
   // Transmission of the window: the worker sends next_block() while has_pending() and reports
