@@ -66,7 +66,7 @@ struct Tftp {
   uint16_t port_min = 10000;  // transfer ports (outside the kernel's ephemeral range)
   uint16_t port_max = 19999;
   uint32_t retransmit_ms = 200;           // retransmission timeout before a round trip is measured
-  uint32_t retransmit_min_ms = 5;         // the adaptive timer's floor ...
+  uint32_t retransmit_min_ms = 2;         // the adaptive timer's floor ...
   uint32_t retransmit_max_ms = 6000;      // ... and cap (consecutive timeouts double it up to this)
   uint32_t retries = 12;                  // timeouts in a row, then ERROR and the session is freed
   uint16_t windowsize = 64;               // RFC 7440: the most a client may negotiate

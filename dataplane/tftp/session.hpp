@@ -35,7 +35,7 @@ struct Limits {
   uint16_t max_blksize = 1468;  // fits a 1500-byte MTU: 1468 + 4 TFTP + 8 UDP + 20 IP
   uint16_t max_windowsize = 64;
   uint32_t rto_initial_us = 200000;  // before the first round-trip sample
-  uint32_t rto_min_us = 5000;
+  uint32_t rto_min_us = 2000;
   // Above the usual client timeouts (atftp: 5 s): a client that answers a resent block with
   // silence until its own timer fires (atftp after a lost ACK) needs a quiet gap that long.
   uint32_t rto_max_us = 6000000;
@@ -107,7 +107,7 @@ class Session {
   uint64_t deadline_us_ = 0;
   uint64_t timed_us_ = 0;  // when the timed packet (OACK, window end) left; 0: no valid sample
   uint64_t rto_us_ = 200000, srtt_us_ = 0, rttvar_us_ = 0;
-  uint64_t rto_min_us_ = 5000, rto_max_us_ = 6000000;
+  uint64_t rto_min_us_ = 2000, rto_max_us_ = 6000000;
   uint64_t bytes_acked_ = 0;
   uint32_t max_retries_ = 12;
   uint32_t retries_ = 0;  // consecutive timeouts without progress

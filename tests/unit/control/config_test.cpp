@@ -97,12 +97,12 @@ TEST(ConfigLoad, TftpTransferKeys) {
   EXPECT_EQ(t.max_sessions, 5000u);
   EXPECT_EQ(t.max_sessions_per_client, 4u);
   EXPECT_EQ(t.cache_size, 512ull << 20);
-  // Defaults: window 64, a 5 ms floor, the client's timeout as a cap, no fixed cache size.
+  // Defaults: window 64, a 2 ms floor, the client's timeout as a cap, no fixed cache size.
   TempSite d;
   LoadResult rd = d.load(test::kIssueConfig);
   ASSERT_TRUE(rd.config);
   EXPECT_EQ(rd.config->tftp.windowsize, 64);
-  EXPECT_EQ(rd.config->tftp.retransmit_min_ms, 5u);
+  EXPECT_EQ(rd.config->tftp.retransmit_min_ms, 2u);
   EXPECT_FALSE(rd.config->tftp.client_timeout_exact);
   EXPECT_EQ(rd.config->tftp.cache_size, 0u);
 }
