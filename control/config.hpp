@@ -71,7 +71,7 @@ struct Tftp {
   uint32_t retries = 12;                  // timeouts in a row, then ERROR and the session is freed
   uint16_t windowsize = 64;               // RFC 7440: the most a client may negotiate
   bool client_timeout_exact = false;      // client_timeout = "exact" (RFC 2349 interval) or "cap"
-  uint32_t max_sessions = 0;              // transfers at once (0: one per transfer port)
+  uint32_t max_sessions = 0;              // transfers at once per worker (0: one per port)
   uint32_t max_sessions_per_client = 16;  // transfers at once from one client address
   uint64_t cache_size = 0;                // memory cap of the file cache (0: half the RAM)
 };

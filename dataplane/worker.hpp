@@ -42,7 +42,7 @@ struct WorkerConfig {
   proto::Ip4 server_ip = 0;
   uint16_t tftp_port_min = 10000, tftp_port_max = 19999;
   tftp::Limits limits;
-  uint32_t max_sessions = 0;              // transfers at once (0: one per transfer port)
+  uint32_t max_sessions = 0;              // transfers at once per worker (0: one per port)
   uint32_t max_sessions_per_client = 16;  // transfers at once from one client address
   uint64_t netascii_max = 16u << 20;      // largest netascii form served (converted per transfer)
   uint32_t load_timeout_ms = 10000;       // a transfer waiting on the loader gives up after this
