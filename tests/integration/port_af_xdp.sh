@@ -27,7 +27,8 @@ tap_contains "udhcpc: a lease over AF_XDP" "$out" "obtained from $srv"
 ip -n "$BS_NS_C0" addr replace 10.77.0.61/24 dev "$BS_C0_IF"
 
 head -c $((3 << 20)) /dev/urandom >"$root/$file"
-trap 'rm -f "$root/$file"; bs_test_cleanup' EXIT
+# The test's exit status goes on to bs_test_cleanup (errexit off, or a failure ends the handler).
+trap 'rc=$?; set +e; rm -f "$root/$file"; (exit $rc); bs_test_cleanup' EXIT
 check() { # DESC OUTPUT_FILE RC CLIENT_OUTPUT
     if (($3 == 0)) && cmp -s "$root/$file" "$2"; then tap_ok "$1"; else
         tap_not_ok "$1" "client exit status $3" "$4" "cmp: $(cmp "$root/$file" "$2" 2>&1 || true)"

@@ -25,7 +25,8 @@ tap_contains "the dataplane started two workers" \
     "$(grep -m1 'serving DHCP and TFTP' "$BS_TEST_APPLIANCE_LOG" || true)" "with 2 worker(s)"
 
 head -c $((2 << 20)) /dev/urandom >"$root/$file"
-trap 'rm -f "$root/$file"; bs_test_cleanup' EXIT
+# The test's exit status goes on to bs_test_cleanup (errexit off, or a failure ends the handler).
+trap 'rc=$?; set +e; rm -f "$root/$file"; (exit $rc); bs_test_cleanup' EXIT
 # 10.77.0.61..68: the address hash gives four to each worker (61, 62, 65, 66 -> 0).
 for i in $(seq 61 68); do ip -n "$BS_NS_C0" addr add "10.77.0.$i/24" dev "$BS_C0_IF"; done
 pids=()
