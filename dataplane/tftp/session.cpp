@@ -75,10 +75,6 @@ void Session::sent(uint64_t index, uint64_t now_us) {
   }
 }
 
-void Session::unsent(uint64_t index) {
-  if (state_ == State::data && index >= base_ && index < next_) next_ = index;
-}
-
 uint64_t Session::backed_off_rto() const {
   if (fixed_rto_) return rto_us_;
   const uint32_t shift = std::min<uint32_t>(retries_, 20);

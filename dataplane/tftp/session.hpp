@@ -66,13 +66,13 @@ class Session {
   // failed after max_retries. A finished session -> none.
   Step on_timeout(uint64_t now_us);
 
-  // Transmission of the window: the worker sends next_block() while has_pending() and reports
-  // each block it put on the wire with sent(); a block the port did not take is given back with
-  // unsent(index), to be sent again later. When the window's last block leaves, the timer starts.
+  // Transmission of the window: blocks next_block() .. window_end() are due while has_pending();
+  // the worker builds frames for some of them and reports, in order, each one the port took
+  // with sent() (a block the port refused is simply not reported: it stays due). When the
+  // window's last block leaves, the timer starts.
   bool has_pending() const { return state_ == State::data && next_ <= window_end_; }
   uint64_t next_block() const { return next_; }
   void sent(uint64_t index, uint64_t now_us);
-  void unsent(uint64_t index);
 
   const proto::TftpOack& oack() const { return oack_; }
   const File& file() const { return file_; }
