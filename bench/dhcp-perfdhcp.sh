@@ -6,16 +6,20 @@
 # Environment (defaults):
 #   BS_BENCH_SERVERS="bootstorm kea dnsmasq"  which servers, in this order
 #   BS_BENCH_CLIENTS=1000       perfdhcp -R: simulated clients (avalanche and rate runs)
-#   BS_BENCH_PROBE_SECONDS=3    length of each probe of the rate search
-#   BS_BENCH_START_RATE=500     first probe; doubled while probes pass, then bisected
+#   BS_BENCH_PROBE_SECONDS=10   length of each probe of the rate search (Kea passed 3 s probes
+#                               at rates where its 30 s runs then failed)
+#   BS_BENCH_START_RATE=1000    first probe; doubled while probes pass, then bisected
 #   BS_BENCH_MAX_RATE=256000    the search stops there
 #   BS_BENCH_MAX_DROP_PCT=0.1   a run passes with fewer drops than this (% of packets sent)
+#   BS_BENCH_FINAL_TRIES=6      final runs: the search's rate, then 10% less each time it fails
 #   BS_BENCH_PERFDHCP_CPU=0     CPU perfdhcp is pinned to (taskset)
 #   BS_BENCH_SERVER_CPU=1       CPU Kea and dnsmasq are pinned to; bootstorm's worker lcore is
 #                               the second of [server] lcores (default "0,1": CPU 1)
 #   BS_BENCH_PERFDHCP_THREADS=single   perfdhcp -g (single: one core for it is all it has)
 #   BS_BENCH_DNSMASQ_PING=1     also an avalanche of dnsmasq with its default ICMP ping check
 #                               (the main dnsmasq runs use --no-ping)
+#   BS_BENCH_SPLIT=0            1: leave the dataplane's service thread on the first lcore (CPU 0,
+#                               perfdhcp's) instead of moving it to the server CPU
 #   BS_BENCH_NICE=0             nice value for perfdhcp and every server process (e.g. -10 on a
 #                               machine other people's builds keep busy; the report says so)
 # Needs a build (BS_BUILD_DIR), the lab payload (tools/lab/payload), perfdhcp and dnsmasq
@@ -34,8 +38,8 @@ bs_require_root
 rate_seconds=${1:-30}
 servers=${BS_BENCH_SERVERS:-bootstorm kea dnsmasq}
 clients=${BS_BENCH_CLIENTS:-1000}
-probe_s=${BS_BENCH_PROBE_SECONDS:-3}
-start_rate=${BS_BENCH_START_RATE:-500}
+probe_s=${BS_BENCH_PROBE_SECONDS:-10}
+start_rate=${BS_BENCH_START_RATE:-1000}
 max_rate=${BS_BENCH_MAX_RATE:-256000}
 max_drop=${BS_BENCH_MAX_DROP_PCT:-0.1}
 pcpu=${BS_BENCH_PERFDHCP_CPU:-0}
@@ -43,6 +47,7 @@ scpu=${BS_BENCH_SERVER_CPU:-1}
 pthreads=${BS_BENCH_PERFDHCP_THREADS:-single}
 dnsmasq_ping=${BS_BENCH_DNSMASQ_PING:-1}
 nice_val=${BS_BENCH_NICE:-0}
+final_tries=${BS_BENCH_FINAL_TRIES:-6}
 client_ip=10.77.0.50
 peer_ip=10.77.0.2
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -73,7 +78,12 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 "$BS_REPO/tools/lab/net" up >/dev/null
 ip -n "$BS_NS_C0" addr replace "$client_ip/$BS_WIDE_LEN" dev "$BS_C0_IF"
 bs_peer_add peer "$peer_ip/$BS_WIDE_LEN"
-bs_config_wide "$work/bootstorm.toml"
+bs_config_wide "$work/bootstorm.wide.toml"
+# perfdhcp's 1000 clients come back several times a second each at these rates, which is what
+# bootstorm's per-MAC flood limit (rate_limit_per_mac, default 10 messages/s) exists to stop:
+# off here, as Kea and dnsmasq have no such limit. (The lab's BS_CONFIG becomes the wide one.)
+BS_CONFIG=$work/bootstorm.wide.toml bs_config_variant "$work/bootstorm.toml" \
+    's|^\[dhcp\][[:space:]]*$|[dhcp]\nrate_limit_per_mac = 0|'
 lcores=$(sed -nE 's/^lcores[[:space:]]*=[[:space:]]*"([^"]*)".*/\1/p' "$work/bootstorm.toml")
 lcores=${lcores:-0,1}
 
@@ -90,11 +100,19 @@ start_bootstorm() {
     local dp cp
     dp=$(pgrep -f "bootstorm-dataplane --config $work/bootstorm.toml" | head -1)
     cp=$(pgrep -f "bootstorm-control --config $work/bootstorm.toml" | head -1)
-    # The worker polls its lcore (the second of lcores); the control process joins it on the
-    # server CPU, like Kea and dnsmasq, whole, on theirs. The service thread stays where EAL
-    # pinned it, the first lcore (perfdhcp's CPU by default).
+    # The worker polls its lcore (the second of lcores: the server CPU by default). The rest of
+    # the appliance joins it there, as Kea and dnsmasq run whole on theirs: the control process
+    # and the dataplane's other threads, which EAL put on the first lcore (perfdhcp's CPU), where
+    # the service thread (journal, events) would take perfdhcp's time (BS_BENCH_SPLIT=1 leaves
+    # them there). io_uring's workers, started later, inherit the service thread's CPU.
     local t
     for t in /proc/"$cp"/task/*; do taskset -p -c "$scpu" "${t##*/}" >/dev/null 2>&1 || true; done
+    if [[ ${BS_BENCH_SPLIT:-0} != 1 ]]; then
+        for t in /proc/"$dp"/task/*; do
+            [[ $(cat "$t/comm") == rte-worker* ]] || taskset -p -c "$scpu" "${t##*/}" >/dev/null 2>&1 || true
+        done
+    fi
+    bs_dp=$dp bs_cp=$cp
     # renice per thread: setpriority() on a pid changes only that thread.
     for t in /proc/"$dp"/task/* /proc/"$cp"/task/*; do renice -n "$nice_val" -p "${t##*/}" >/dev/null 2>&1 || true; done
     server_pids="$dp $cp"
@@ -178,6 +196,14 @@ cpu_ticks() { # summed utime + stime of the given pids (all their threads)
 }
 rcvbuf_errors() { # UDP receive-buffer overflows in namespace $1 (default the client's)
     ip netns exec "${1:-$BS_NS_C0}" awk '/^Udp:/ { if (h) print $6; h = 1 }' /proc/net/snmp
+}
+thread_ticks() { # "tid:name ticks" for every thread of the given pids, sorted (for join)
+    local p t
+    for p in "$@"; do
+        for t in /proc/"$p"/task/*; do
+            [[ -r $t/stat ]] && echo "${t##*/}:$(tr ' ' _ <"$t/comm") $(awk '{print $14 + $15}' "$t/stat")"
+        done
+    done | sort
 }
 busy_ticks() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 hz=$(getconf CLK_TCK)
@@ -301,12 +327,15 @@ for cur in $servers; do
     search
     say "$cur: search: $best/s${limit_note:+ ($limit_note)}"
     stop_server "$cur"
-    # The final run, on a fresh server; stepped down 10% (at most twice) if it fails.
+    # The final run, on a fresh server; stepped down 10% at a time if it fails (at most
+    # BS_BENCH_FINAL_TRIES runs).
     final=$best
-    for attempt in 1 2 3; do
+    for ((attempt = 1; attempt <= final_tries; attempt++)); do
         start_server "$cur"
         b0=$(bs_appliance_status 2>/dev/null || true)
+        [[ $cur == bootstorm ]] && th0=$(thread_ticks "$bs_dp" "$bs_cp") tw0=$(date +%s.%N)
         probe "$final" "$rate_seconds" "$cur.final.$final"
+        [[ $cur == bootstorm ]] && th1=$(thread_ticks "$bs_dp" "$bs_cp") tw1=$(date +%s.%N)
         if [[ $cur == bootstorm ]]; then
             b1=$(bs_appliance_status_settled 10)
             jr=$(($(bs_status_get "$b1" dataplane.stats.counters.journal_records) - $(bs_status_get "$b0" dataplane.stats.counters.journal_records)))
@@ -314,11 +343,14 @@ for cur in $servers; do
             held=$(($(bs_status_get "$b1" dataplane.stats.counters.dhcp_acks_held) - $(bs_status_get "$b0" dataplane.stats.counters.dhcp_acks_held)))
             acks=$(($(bs_status_get "$b1" dataplane.stats.counters.dhcp_acks) - $(bs_status_get "$b0" dataplane.stats.counters.dhcp_acks)))
             bs_drops=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1] or "{}").get("dataplane",{}).get("stats",{}).get("drops",{}); print(" ".join(f"{k}={v}" for k,v in d.items()) or "none")' "$b1")
-            journal_note="during the final run: $acks ACKs sent, $held of them held until their lease record was on disk, $jr journal records in $jf flushes; dataplane drops: $bs_drops"
+            threads_note=$(join <(echo "$th0") <(echo "$th1") | awk -v hz="$hz" -v w="$(awk -v a="$tw0" -v b="$tw1" 'BEGIN { print b - a }')" '
+                { split($1, n, ":"); sub(/-[0-9]+$/, "", n[2]); c[n[2]] += ($3 - $2) / hz / w * 100 }
+                END { for (k in c) if (c[k] >= 0.5) printf "%s%s %.0f%%", (o++ ? ", " : ""), k, c[k] }')
+            journal_note="during the final run: CPU by thread (% of one core): $threads_note; $acks ACKs sent, $held of them held until their lease record was on disk, $jr journal records in $jf flushes; dataplane drops: $bs_drops"
         fi
         stop_server "$cur"
         ((pass)) && break
-        ((attempt < 3)) || break
+        ((attempt < final_tries)) || break
         final=$((final * 9 / 10 / 50 * 50))
         ((final >= 25)) || break
     done
@@ -347,7 +379,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo "## DHCP: perfdhcp ($(date +%Y-%m-%d))"
     echo
     echo '```sh'
-    echo "sudo BS_LAB_PREFIX=$BS_LAB_PREFIX BS_BUILD_DIR=$BS_BUILD_DIR$( ((nice_val == 0)) || echo " BS_BENCH_NICE=$nice_val") bench/dhcp-perfdhcp.sh $rate_seconds"
+    echo "sudo BS_LAB_PREFIX=$BS_LAB_PREFIX BS_BUILD_DIR=$BS_BUILD_DIR$( ((nice_val == 0)) || echo " BS_BENCH_NICE=$nice_val")$([[ ${BS_BENCH_SPLIT:-0} != 1 ]] || echo " BS_BENCH_SPLIT=1") bench/dhcp-perfdhcp.sh $rate_seconds"
     echo '```'
     echo
     echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r)," \
@@ -355,10 +387,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
         "CPU idle before the run $idle_before%, load average $load_before before, $load_after after (other users' work shares this machine)."
     echo "Versions: bootstorm $rev (durable lease journal: $journal; $BS_BUILD_DIR/dataplane/bootstorm-dataplane built $(date -u -r "$BS_BUILD_DIR/dataplane/bootstorm-dataplane" '+%Y-%m-%d %H:%M UTC')), $(perfdhcp -v 2>&1 | head -1 | sed 's/VERSION: /perfdhcp /'), Kea $("$kea" -v 2>&1 | head -1) (kea-dhcp4-server $(cat "$BS_CACHE_DIR/debs/kea-dhcp4-server/version")), $(dnsmasq --version | head -1 | awk '{print $1, $3}')."
     echo "CPUs: perfdhcp (-g $pthreads) on CPU $pcpu; Kea and dnsmasq on CPU $scpu; bootstorm's worker on the second of lcores \"$lcores\"" \
-        "and its control process on CPU $scpu, its service thread (journal, events) on the first lcore." \
+        "$(if [[ ${BS_BENCH_SPLIT:-0} == 1 ]]; then echo "and its control process on CPU $scpu, its service thread (journal, events) on the first lcore."; else echo "with every other thread of the appliance (service thread: journal, events; control process) moved to CPU $scpu too: each server gets one core, perfdhcp the other."; fi)" \
         "$( ((nice_val == 0)) || echo "All of them run at nice $nice_val, ahead of other users' work.")" \
         "CPU columns: % of one core during the run; \"rest\" is busy time that was neither perfdhcp's nor the server's (the kernel's network path, other users' processes)."
-    echo "Servers: bootstorm as the lab config (lease journal in state_dir); Kea memfile, persist true, lfc-interval default, log WARN;" \
+    echo "Servers: bootstorm as the lab config with rate_limit_per_mac = 0 (lease journal in state_dir); Kea memfile, persist true, lfc-interval default, log WARN;" \
         "dnsmasq --no-ping --quiet-dhcp (lease file in a work dir). All serve 10.77.0.0/$BS_WIDE_LEN, pool $BS_WIDE_FIRST-$BS_WIDE_LAST; perfdhcp is a relay at $client_ip."
     echo
     echo "Avalanche: perfdhcp --scenario avalanche -R $clients (every client DORA, resent with back-off until answered)."
@@ -367,7 +399,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo "|---|---|---|---|---|---|"
     for s in $servers dnsmasq-ping; do [[ -n ${AV[$s]:-} ]] && echo "${AV[$s]}"; done
     echo
-    echo "Rate: the highest perfdhcp -r with under $max_drop% of packets dropped, found with ${probe_s}s probes (doubling from $start_rate, then bisection), then one ${rate_seconds}s run at it (-R $clients, -W 0.5 s)." \
+    echo "Rate: the highest perfdhcp -r with under $max_drop% of packets dropped, found with ${probe_s}s probes (doubling from $start_rate, then bisection), then a ${rate_seconds}s run at it, 10% lower again after a failing one, at most $final_tries (-R $clients, -W 0.5 s; each on a fresh server)." \
         "\"done/s\" is ACKs received per second of the run."
     echo
     echo "| server | rate (-r) | done/s | packets sent / received / dropped | OFFER delay min / avg / max / stddev (ms) | ACK delay min / avg / max / stddev (ms) | CPU: perfdhcp / server / rest | replies lost in perfdhcp's socket |"
