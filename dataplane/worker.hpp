@@ -66,6 +66,7 @@ class Worker final : public EventSink {
   void emit(const Event& e) override;
 
  private:
+  static constexpr uint16_t kBurst = 32;  // frames per rx/tx burst
   struct Timer {
     rte_timer tim;
     Worker* worker;
@@ -98,7 +99,6 @@ class Worker final : public EventSink {
   void schedule(tftp::Transfer* t);
   unsigned pump();
   rte_mbuf* data_frame(const tftp::Transfer& t, uint64_t block);
-  rte_mbuf* data_frame_ext(const tftp::Transfer& t, uint64_t block);
   bool client_open(proto::Ip4 ip);  // counts a transfer of ip; false when over the cap
   void client_close(proto::Ip4 ip);
   void on_loaded(cache::FileSlot* slot);
