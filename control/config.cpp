@@ -566,12 +566,13 @@ LoadResult Loader::run() {
   root_src_ = top_;
   cfg_.path = file_;
   cfg_.dir = dir_.string();
-  check_keys(
-      root, "",
-      {"server", "dhcp", "tftp", "boot", "profile", "host", "default_menu", "default_ipxe_menu"});
+  check_keys(root, "",
+             {"server", "dhcp", "tftp", "multicast", "boot", "profile", "host", "default_menu",
+              "default_ipxe_menu"});
   load_server(root);
   load_dhcp(root);
   load_tftp_boot(root);
+  load_multicast(root);
   load_profiles(root);
   load_hosts(root);
   for (auto [name, out] : {std::pair{"default_menu", &cfg_.default_menu},

@@ -76,6 +76,24 @@ struct Tftp {
   uint64_t cache_size = 0;                // memory cap of the file cache (0: half the RAM)
 };
 
+// [multicast]: RFC 2090 groups and PXE MTFTP. Read by the dataplane at start (a change needs a
+// restart); mtftp_files also reach the DHCP server through the snapshot.
+enum class Igmp {
+  none,    // rely on the switch (flooding, or a querier of its own)
+  query,   // act as IGMP querier: general queries keep snooping switches' member tables alive
+  report,  // send a membership report for each group in use (a leave when it ends)
+};
+struct Multicast {
+  bool enabled = true;  // answer the RFC 2090 "multicast" option (else such clients get unicast)
+  proto::Ip4 first = 0xefff4d01, last = 0xefff4dfe;  // group addresses: 239.255.77.1-254
+  uint16_t port_min = 1760, port_max = 1799;         // group ports (the server's port too)
+  uint8_t ttl = 1;
+  Igmp igmp = Igmp::none;
+  uint16_t mtftp_port = 1759;            // PXE MTFTP open requests (only with mtftp_files)
+  std::vector<std::string> mtftp_files;  // under [tftp] root; the i-th: first + i, port_min + i
+  uint8_t mtftp_listen_s = 1, mtftp_delay_s = 1;  // PXE option 43 sub-options 4 and 5
+};
+
 // "pxe": the boot loader of [boot] (or the profile's / host's boot_files) for every firmware.
 // "ipxe": a firmware that is not iPXE yet gets the iPXE binary (ipxe_<arch>), and iPXE gets the
 // URL of the host's iPXE script (http://<server>/ipxe/<hostname>.ipxe).
@@ -129,6 +147,7 @@ struct Config {
   Server server;
   Dhcp dhcp;
   Tftp tftp;
+  Multicast multicast;
   Boot boot;
   std::vector<Profile> profiles;
   std::vector<Host> hosts;

@@ -83,6 +83,7 @@ class Loader {
   void load_server(const toml::table& root);
   void load_dhcp(const toml::table& root);
   void load_tftp_boot(const toml::table& root);  // config_tftp.cpp: [tftp], then [boot]
+  void load_multicast(const toml::table& root);  // config_tftp.cpp
   std::optional<uint32_t> duration(const toml::table& t, const std::string& prefix,
                                    const std::string& name);
   // config_boot.cpp: [boot], and boot / boot_files in a [[profile]] or [[host]].

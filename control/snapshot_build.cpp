@@ -86,6 +86,14 @@ snap::Snapshot build_snapshot(const config::Config& cfg, const Rendered& rendere
     preload(p.kernel);
     preload(p.initrd);
   }
+  // PXE MTFTP files: the i-th gets the i-th group address and port (config_tftp.cpp checks
+  // the ranges hold them).
+  const config::Multicast& mc = cfg.multicast;
+  for (size_t i = 0; i < mc.mtftp_files.size(); ++i) {
+    s.mtftp.push_back({mc.mtftp_files[i], proto::Ip4(mc.first + i), uint16_t(mc.port_min + i),
+                       mc.mtftp_port, mc.mtftp_listen_s, mc.mtftp_delay_s});
+    preload(mc.mtftp_files[i]);
+  }
   return s;
 }
 

@@ -207,6 +207,22 @@ int main(int argc, char** argv) {
       wc.limits.client_timeout_exact = cfg.tftp.client_timeout_exact;
       wc.max_sessions = cfg.tftp.max_sessions;
       wc.max_sessions_per_client = cfg.tftp.max_sessions_per_client;
+      {
+        const bs::config::Multicast& mc = cfg.multicast;
+        const uint64_t groups = std::min<uint64_t>(uint64_t(mc.last) - mc.first + 1,
+                                                   uint64_t(mc.port_max) - mc.port_min + 1);
+        wc.mcast.enabled = mc.enabled;
+        wc.mcast.first = mc.first;
+        wc.mcast.port_min = mc.port_min;
+        // PXE MTFTP files need their groups even with RFC 2090 off.
+        wc.mcast.groups =
+            mc.enabled || !mc.mtftp_files.empty() ? uint16_t(std::min<uint64_t>(groups, 1024)) : 0;
+        wc.mcast.ttl = mc.ttl;
+        wc.mcast.igmp = mc.igmp == bs::config::Igmp::query    ? bs::McastConfig::Igmp::query
+                        : mc.igmp == bs::config::Igmp::report ? bs::McastConfig::Igmp::report
+                                                              : bs::McastConfig::Igmp::none;
+        wc.mcast.mtftp_port = mc.mtftp_files.empty() ? 0 : mc.mtftp_port;
+      }
 
       if (shared->wake_fd < 0) {
         spdlog::error("eventfd: {}", strerror(errno));

@@ -58,6 +58,17 @@ struct Counter {
   X(tftp_retransmits, "TFTP OACKs and DATA blocks sent again (timeout or go-back)")     \
   X(tftp_data_frames, "TFTP DATA frames sent (retransmissions included)")               \
   X(tftp_tx_deferred, "TFTP DATA frames the port did not take at once (sent later)")    \
+  X(tftp_requests_mcast, "TFTP requests served by multicast (RFC 2090 or PXE MTFTP)")   \
+  X(tftp_mtftp_ignored, "PXE MTFTP open requests for a file already being sent")        \
+  X(tftp_mcast_groups, "multicast transmissions started (a group per file in flight)")  \
+  X(tftp_mcast_members, "clients that joined a multicast transmission")                 \
+  X(tftp_mcast_done, "multicast members that acknowledged the whole file")              \
+  X(tftp_mcast_failed, "multicast members dropped for never answering")                 \
+  X(tftp_mcast_promotions, "multicast members promoted to master client")               \
+  X(tftp_mcast_demotions, "multicast masters demoted for going silent")                 \
+  X(tftp_mcast_data_bytes, "DATA payload bytes sent to multicast groups (repairs too)") \
+  X(tftp_mcast_repair_bytes, "DATA payload bytes sent to a group again (repairs)")      \
+  X(igmp_sent, "IGMP queries, reports and leaves sent")                                 \
   X(busy_cycles, "TSC cycles of loop iterations that did work")                         \
   X(steered, "frames handed to the worker that owns their client")                      \
   X(idle_sleeps, "idle back-off sleeps")

@@ -36,6 +36,20 @@ constexpr long kIdleSleepNs = 200000;
 constexpr long kDeepIdleSleepNs = 1000000;
 constexpr long kDeeperIdleSleepNs = 5000000;
 
+// A TFTP request that carries the RFC 2090 multicast option (a name, any case, NUL-terminated,
+// after the file name and mode): it must reach worker 0, which runs the groups.
+bool wants_multicast(const uint8_t* p, uint32_t n) {
+  static constexpr char kName[] = "multicast";
+  constexpr uint32_t kLen = sizeof(kName);  // with the NUL
+  for (uint32_t i = 1; i + kLen <= n; ++i) {
+    if (p[i - 1] != 0) continue;  // an option name starts after a NUL
+    uint32_t k = 0;
+    while (k < kLen - 1 && (p[i + k] | 0x20) == kName[k]) ++k;
+    if (k == kLen - 1 && p[i + k] == 0) return true;
+  }
+  return false;
+}
+
 Bytes frame_of(const rte_mbuf* m) {
   return {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)};
 }
@@ -72,6 +86,14 @@ Worker::Worker(const WorkerConfig& c, Shared& shared)
     rte_timer_init(&timers_[i].tim);
     timers_[i].worker = this;
     timers_[i].index = i;
+  }
+  if (c.id == 0 && c.mcast.groups > 0) {
+    mc_ = std::make_unique<McastSlot[]>(c.mcast.groups);
+    for (uint32_t i = 0; i < c.mcast.groups; ++i) {
+      rte_timer_init(&mc_[i].tim);
+      mc_[i].worker = this;
+      mc_[i].index = i;
+    }
   }
   std::string name = "bs_neigh_" + std::to_string(c.id);
   rte_hash_parameters hp{};
@@ -115,6 +137,10 @@ Worker::~Worker() {
       static_cast<cache::Blob*>(t->user)->sessions.fetch_sub(1, std::memory_order_release);
   }
   for (uint32_t i = 0; i < sessions_.capacity(); ++i) rte_timer_stop_sync(&timers_[i].tim);
+  for (uint32_t i = 0; mc_ && i < c_.mcast.groups; ++i) {
+    if (mc_[i].open && mc_[i].active) mc_[i].blob->sessions.fetch_sub(1, std::memory_order_release);
+    rte_timer_stop_sync(&mc_[i].tim);
+  }
   rte_pktmbuf_free_bulk(held_.data(), held_count_);
   rte_hash_free(neighbours_);
   rte_hash_free(clients_);
@@ -212,6 +238,7 @@ unsigned Worker::poll_once() {
   unsigned nl =
       rte_ring_dequeue_burst_elem(shared_.load_done[c_.id], loaded, sizeof(void*), kBurst, nullptr);
   for (unsigned i = 0; i < nl; ++i) on_loaded(loaded[i]);
+  for (unsigned i = 0; i < nl; ++i) mc_on_loaded(loaded[i]);
 
   unsigned na = 0;
   if (acks_.waiting() > 0)
@@ -230,7 +257,9 @@ unsigned Worker::poll_once() {
   rte_timer_manage();
   send_held();
   rte_eth_tx_buffer_flush(c_.port.id, c_.tx_queue, tx_port_);
-  const unsigned nd = held_count_ == 0 ? pump() : 0;  // DATA only when the rest has left
+  // DATA only when the rest has left: multicast groups first (one frame serves many clients).
+  const unsigned nd = held_count_ == 0 ? mc_pump() + pump() : 0;
+  mc_tick();
   rte_eth_tx_buffer_flush(c_.exception.id, 0, tx_kernel_);
   if (queued_for_service_ | lease_feed_.take_queued()) {
     shared_.wake_service();
@@ -238,8 +267,8 @@ unsigned Worker::poll_once() {
   }
   // ACKs waiting for the journal keep the loop from sleeping: the flush takes microseconds to
   // a few milliseconds.
-  const unsigned work =
-      nb + nk + nl + na + nd + (acks_.waiting() > 0) + (ready_count_ > 0) + (held_count_ > 0);
+  const unsigned work = nb + nk + nl + na + nd + (acks_.waiting() > 0) + (ready_count_ > 0) +
+                        (held_count_ > 0) + (mc_open_ > 0);
   if (work > 0) n_.busy_cycles.add(rte_get_tsc_cycles() - start_tsc);
   return work;
 }
@@ -307,6 +336,9 @@ unsigned Worker::owner(const rte_mbuf* m) const {
   if (ip[9] != proto::kProtoUdp || (proto::load16(ip + 6) & 0x3fff) != 0) return 0;  // fragments
   if (proto::load32(ip + 16) != c_.server_ip) return 0;
   const uint16_t dport = proto::load16(ip + ihl + 2);
+  if (mc_owns(dport)) return 0;  // multicast transmissions are worker 0's
+  if (dport == proto::kTftpPort && wants_multicast(p + kEth + ihl + 8, len - (kEth + ihl + 8)))
+    return 0;
   if (dport != proto::kTftpPort && (dport < c_.tftp_port_min || dport > c_.tftp_port_max)) return 0;
   const uint32_t h = proto::load32(ip + 12) * 2654435761u;  // Fibonacci hash of the client
   return (h >> 16) % c_.workers;
@@ -358,6 +390,7 @@ void Worker::handle_frame(rte_mbuf* m) {
   if (ip->dst == c_.server_ip) {
     if (dport == kPxeBootServerPort) return handle_dhcp(m, *f);
     if (dport == proto::kTftpPort) return handle_tftp_request(m, *f);
+    if (mc_owns(dport)) return handle_mcast_session(m, *f);
     if (dport >= c_.tftp_port_min && dport <= c_.tftp_port_max) return handle_tftp_session(m, *f);
   }
   to_kernel(m);

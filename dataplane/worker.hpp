@@ -19,9 +19,22 @@
 #include "proto/tftp.hpp"
 #include "proto/udp.hpp"
 #include "shared.hpp"
+#include "tftp/mcast.hpp"
 #include "tftp/session_table.hpp"
 
 namespace bs {
+
+// Multicast TFTP ([multicast]): group i has address first + i and port port_min + i (also the
+// server's port of its transfer); the first ones are the PXE MTFTP files' (the snapshot's).
+struct McastConfig {
+  bool enabled = false;   // RFC 2090 requests get multicast
+  proto::Ip4 first = 0;   // group addresses
+  uint16_t port_min = 0;  // group ports
+  uint16_t groups = 0;    // transmissions at once (0: no multicast at all)
+  uint8_t ttl = 1;
+  enum class Igmp : uint8_t { none, query, report } igmp = Igmp::none;
+  uint16_t mtftp_port = 0;  // PXE MTFTP open requests (0: off)
+};
 
 struct WorkerConfig {
   uint8_t id = 0;
@@ -46,6 +59,7 @@ struct WorkerConfig {
   uint32_t max_sessions_per_client = 16;  // transfers at once from one client address
   uint64_t netascii_max = 16u << 20;      // largest netascii form served (converted per transfer)
   uint32_t load_timeout_ms = 10000;       // a transfer waiting on the loader gives up after this
+  McastConfig mcast;                      // used by worker 0 (multicast frames are steered there)
 };
 
 class Worker final : public EventSink {
@@ -99,10 +113,68 @@ class Worker final : public EventSink {
   void schedule(tftp::Transfer* t);
   unsigned pump();
   rte_mbuf* data_frame(const tftp::Transfer& t, uint64_t block);
+  // A DATA frame to a: block `wire` of the file at data, bytes off .. off + len; blob: the cache
+  // entry holding them (zero copy and its checksum table), nullptr for bytes of a transfer's own.
+  rte_mbuf* data_frame(const proto::UdpAddr& a, const cache::Blob* blob, const uint8_t* data,
+                       uint64_t off, uint16_t len, uint16_t wire, uint8_t ttl);
+  // Opens a unicast transfer of a file found in the index (a RRQ's checks passed); an ERROR has
+  // been sent when it returns a drop reason.
+  Drop open_transfer(const tftp::Peer& peer, const proto::TftpPath& path,
+                     const proto::TftpOptions& options, bool netascii, cache::FileSlot* slot);
   bool client_open(proto::Ip4 ip);  // counts a transfer of ip; false when over the cap
   void client_close(proto::Ip4 ip);
   void on_loaded(cache::FileSlot* slot);
   static void timer_cb(rte_timer* tim, void* arg);
+
+  // Multicast (worker_mcast.cpp): RFC 2090 groups and PXE MTFTP transfers, one slot per group
+  // port.
+  struct PendingJoin {  // a request that waits for the file to be loaded
+    tftp::Peer peer;
+    proto::TftpOptions options;  // options.multicast cleared (it pointed into the frame)
+  };
+  struct McastSlot {
+    Worker* worker = nullptr;
+    uint32_t index = 0;
+    rte_timer tim;
+    uint64_t armed_us = 0;
+    bool open = false;
+    bool active = false;  // loaded and started (else waiting for the loader)
+    bool pxe = false;
+    proto::Ip4 addr = 0;
+    uint16_t port = 0;
+    uint16_t blksize = 0;
+    proto::TftpPath path;
+    cache::FileSlot* file_slot = nullptr;
+    cache::Blob* blob = nullptr;
+    tftp::McastGroup group;
+    std::vector<PendingJoin> pending;
+    uint64_t start_us = 0;
+  };
+  // A RRQ with the multicast option for a file of the index: true when it joined (or will join)
+  // a group; false: serve it unicast.
+  bool mc_request(const tftp::Peer& peer, const proto::TftpPath& path,
+                  const proto::TftpOptions& options, cache::FileSlot* slot);
+  void handle_mtftp_request(rte_mbuf* m, const proto::UdpFrame& f);
+  void handle_mcast_session(rte_mbuf* m, const proto::UdpFrame& f);
+  McastSlot* mc_open(uint32_t index, const proto::TftpPath& path, uint16_t blksize, bool pxe,
+                     cache::FileSlot* slot);
+  void mc_start(McastSlot& g, cache::Blob* blob);  // the file is in memory: joins proceed
+  void mc_join(McastSlot& g, const PendingJoin& j);
+  void mc_apply(McastSlot& g, const tftp::McastOut& out);
+  void mc_send_oack(McastSlot& g, const tftp::Member& m, bool master);
+  void mc_close(McastSlot& g);
+  void mc_arm(McastSlot& g);
+  void mc_on_timer(McastSlot& g);
+  static void mc_timer_cb(rte_timer* tim, void* arg);
+  void mc_on_loaded(cache::FileSlot* slot);
+  unsigned mc_pump();
+  void mc_tick();
+  void send_igmp(uint8_t type, proto::Ip4 group, proto::Ip4 dst);
+  bool mc_owns(uint16_t dport) const {
+    return c_.mcast.groups != 0 &&
+           ((dport >= c_.mcast.port_min && dport < uint32_t(c_.mcast.port_min) + c_.mcast.groups) ||
+            (c_.mcast.mtftp_port != 0 && dport == c_.mcast.mtftp_port));
+  }
 
   // Sending
   void send_udp(const proto::UdpAddr& a, proto::Bytes head, proto::Bytes tail);
@@ -135,7 +207,10 @@ class Worker final : public EventSink {
   std::vector<uint32_t> ready_;      // ring of transfer slots with blocks due
   std::vector<uint8_t> queued_;      // per slot: in ready_ (each slot at most once)
   size_t ready_head_ = 0, ready_count_ = 0;
-  rte_hash* clients_ = nullptr;  // client address -> transfers open
+  rte_hash* clients_ = nullptr;      // client address -> transfers open
+  std::unique_ptr<McastSlot[]> mc_;  // c_.mcast.groups slots (worker 0)
+  uint32_t mc_open_ = 0;             // slots open
+  uint64_t next_igmp_us_ = 0;        // the next IGMP general query (igmp = query)
   const snap::Snapshot* snapshot_ = nullptr;
   rte_hash* neighbours_ = nullptr;
   rte_eth_dev_tx_buffer* tx_port_ = nullptr;

@@ -92,41 +92,64 @@ void Worker::handle_tftp_request(rte_mbuf* m, const proto::UdpFrame& f) {
     return refuse(EventType::tftp_miss, proto::kErrNotFound, path.view(), "File not found");
   }
   slot->last_used_tsc.store(rte_get_tsc_cycles(), std::memory_order_relaxed);
-  uint64_t now = now_us();
-  if (c_.max_sessions != 0 && sessions_.size() >= c_.max_sessions) {
-    reply_error(proto::kErrUndefined, "server busy, try again");
-    return drop(m, Drop::tftp_sessions_full);
+  const tftp::Peer peer{peer_mac, peer_ip, peer_port};
+  const bool netascii = is_netascii(pkt->mode);
+  // RFC 2090: joins (or opens) the file's group; netascii, and what a group cannot carry, is
+  // served unicast (the option is then simply not acknowledged).
+  if (pkt->options.multicast && !netascii && mc_request(peer, path, pkt->options, slot)) {
+    rte_pktmbuf_free(m);
+    return;
   }
-  if (!client_open(peer_ip)) {
-    reply_error(proto::kErrUndefined, "too many transfers from this address, try again");
-    return drop(m, Drop::tftp_client_sessions);
+  if (const Drop d = open_transfer(peer, path, pkt->options, netascii, slot); d != Drop::none)
+    return drop(m, d);
+  rte_pktmbuf_free(m);
+}
+
+Drop Worker::open_transfer(const tftp::Peer& peer, const proto::TftpPath& path,
+                           const proto::TftpOptions& options, bool netascii,
+                           cache::FileSlot* slot) {
+  auto reply_error = [&](std::string_view msg) {
+    send_tftp_error(peer.mac, peer.ip, proto::kTftpPort, peer.port, proto::kErrUndefined, msg);
+  };
+  const uint64_t now = now_us();
+  if (c_.max_sessions != 0 && sessions_.size() >= c_.max_sessions) {
+    reply_error("server busy, try again");
+    return Drop::tftp_sessions_full;
+  }
+  if (!client_open(peer.ip)) {
+    reply_error("too many transfers from this address, try again");
+    return Drop::tftp_client_sessions;
   }
   tftp::Transfer* t = sessions_.open(now);
   if (!t) {
-    client_close(peer_ip);
-    reply_error(proto::kErrUndefined, "server busy, try again");
-    return drop(m, Drop::tftp_sessions_full);
+    client_close(peer.ip);
+    reply_error("server busy, try again");
+    return Drop::tftp_sessions_full;
   }
-  t->peer = {peer_mac, peer_ip, peer_port};
+  t->peer = peer;
   t->path = path;
-  t->options = pkt->options;
-  t->netascii = is_netascii(pkt->mode);
+  t->options = options;
+  t->options.multicast.reset();
+  t->netascii = netascii;
   t->start_us = now;
-  rte_pktmbuf_free(m);
 
   cache::Blob* blob = slot->blob.load(std::memory_order_acquire);
-  if (blob) return activate(t, blob);
+  if (blob) {
+    activate(t, blob);
+    return Drop::none;
+  }
   // Not in memory yet: the loader fetches it while this worker serves other sessions.
   t->user = slot;
   t->active = false;
   if (slot->state.load(std::memory_order_acquire) != cache::SlotState::loading) {
     queued_for_service_ = true;
     if (rte_ring_enqueue_elem(shared_.load_req, &slot, sizeof(void*)) != 0) {
-      return fail_transfer(t, proto::kErrUndefined, "server busy, try again",
-                           EventType::tftp_failed);
+      fail_transfer(t, proto::kErrUndefined, "server busy, try again", EventType::tftp_failed);
+      return Drop::none;
     }
   }
   arm(t, now + uint64_t(c_.load_timeout_ms) * 1000);
+  return Drop::none;
 }
 
 void Worker::activate(tftp::Transfer* t, cache::Blob* blob) {
@@ -192,12 +215,19 @@ void Worker::schedule(tftp::Transfer* t) {
 
 rte_mbuf* Worker::data_frame(const tftp::Transfer& t, uint64_t block) {
   const tftp::Session& s = t.session;
-  const uint16_t len = s.length(block);
-  const uint64_t off = s.offset(block);
-  const uint8_t* payload = s.file().data + off;
-  // Zero copy: the payload stays in the cache, an external buffer chained to the headers
-  // (netascii transfers send their own converted bytes: copied).
-  const bool ext = c_.zero_copy && !t.converted && len > 0;
+  const proto::UdpAddr a{c_.port.mac, t.peer.mac,   c_.server_ip,
+                         t.peer.ip,   t.local_port, t.peer.port};
+  // netascii transfers send their own converted bytes: no cache blob behind them.
+  const auto* blob = t.converted ? nullptr : static_cast<const cache::Blob*>(t.user);
+  return data_frame(a, blob, s.file().data, s.offset(block), s.length(block),
+                    tftp::Session::wire(block), 64);
+}
+
+rte_mbuf* Worker::data_frame(const proto::UdpAddr& a, const cache::Blob* blob, const uint8_t* data,
+                             uint64_t off, uint16_t len, uint16_t wire, uint8_t ttl) {
+  const uint8_t* payload = data + off;
+  // Zero copy: the payload stays in the cache, an external buffer chained to the headers.
+  const bool ext = c_.zero_copy && blob && len > 0;
   rte_mbuf* m = rte_pktmbuf_alloc(c_.pool);
   rte_mbuf* e = m && ext ? rte_pktmbuf_alloc(c_.ext_pool) : nullptr;
   if (!m || (ext && !e)) {
@@ -207,15 +237,13 @@ rte_mbuf* Worker::data_frame(const tftp::Transfer& t, uint64_t block) {
   }
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
   uint8_t* hdr = p + proto::kEthIpUdpLen;
-  proto::write_tftp_data_header(MutBytes(hdr, 4), tftp::Session::wire(block));
-  // The payload's checksum sum: from the cache's prefix sums, or (netascii) from its bytes.
-  const auto* blob = static_cast<const cache::Blob*>(t.user);
+  proto::write_tftp_data_header(MutBytes(hdr, 4), wire);
+  // The payload's checksum sum: from the cache's prefix sums, or from its bytes.
   const uint32_t sum =
-      (t.converted ? proto::csum_partial(Bytes(payload, len)) : blob->payload_sum(off, len)) +
+      (blob ? blob->payload_sum(off, len) : proto::csum_partial(Bytes(payload, len))) +
       proto::csum_partial(Bytes(hdr, 4));
-  const proto::UdpAddr a{c_.port.mac, t.peer.mac,   c_.server_ip,
-                         t.peer.ip,   t.local_port, t.peer.port};
-  proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(4 + len), sum, ip_id_++);
+  proto::write_udp_headers(MutBytes(p, proto::kEthIpUdpLen), a, uint16_t(4 + len), sum, ip_id_++,
+                           ttl);
   m->data_len = uint16_t(proto::kEthIpUdpLen + 4 + (ext ? 0 : len));
   m->pkt_len = m->data_len;
   if (!ext) {

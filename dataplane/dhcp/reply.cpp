@@ -1,5 +1,7 @@
 #include "reply.hpp"
 
+#include <cstring>
+
 namespace bs::dhcp {
 
 using namespace proto;
@@ -86,9 +88,40 @@ size_t write_reply(const snap::Snapshot& s, const DhcpMessage& m, const Reply& r
   if (r.http_boot) {
     w.add_str(opt::kVendorClass, "HTTPClient");
   } else if (m.is_pxe()) {
-    static constexpr uint8_t kPxeVendor[] = {6, 1, 8, 255};  // PXE_DISCOVERY_CONTROL = 8, END
+    // PXE 2.1 option 43: for a boot file served by MTFTP, PXE_MTFTP_IP, _CPORT, _SPORT, _TMOUT,
+    // _DELAY (sub-options 1-5); then PXE_DISCOVERY_CONTROL = 8 (boot from the DHCP reply's file
+    // name, no boot server discovery) and END.
+    uint8_t vendor[32];
+    size_t n = 0;
+    if (const snap::MtftpFile* f = r.boot_file.empty() ? nullptr : s.find_mtftp(r.boot_file)) {
+      const uint8_t mt[] = {1,
+                            4,
+                            uint8_t(f->group >> 24),
+                            uint8_t(f->group >> 16),
+                            uint8_t(f->group >> 8),
+                            uint8_t(f->group),
+                            2,
+                            2,
+                            uint8_t(f->client_port >> 8),
+                            uint8_t(f->client_port),
+                            3,
+                            2,
+                            uint8_t(f->server_port >> 8),
+                            uint8_t(f->server_port),
+                            4,
+                            1,
+                            f->listen_s,
+                            5,
+                            1,
+                            f->delay_s};
+      std::memcpy(vendor, mt, sizeof(mt));
+      n = sizeof(mt);
+    }
+    const uint8_t tail[] = {6, 1, 8, 255};
+    std::memcpy(vendor + n, tail, sizeof(tail));
+    n += sizeof(tail);
     w.add_str(opt::kVendorClass, "PXEClient");
-    w.add(opt::kVendorSpecific, Bytes(kPxeVendor, sizeof(kPxeVendor)));
+    w.add(opt::kVendorSpecific, Bytes(vendor, n));
     // PXE 2.1: the client machine identifier is echoed (type 0 + 16-byte UUID).
     if (m.uuid.size() == 17) w.add(opt::kClientUuid, m.uuid);
   }

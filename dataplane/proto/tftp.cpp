@@ -39,6 +39,10 @@ std::optional<uint64_t> parse_decimal(std::string_view s) {
 
 // Applies one option; values outside the RFC ranges are ignored as if the option were absent.
 void apply_option(TftpOptions& o, std::string_view name, std::string_view value) {
+  if (iequals(name, "multicast")) {
+    o.multicast = value;
+    return;
+  }
   const auto v = parse_decimal(value);
   if (!v) return;
   if (iequals(name, "blksize")) {
@@ -81,6 +85,19 @@ void put_cstr(Writer& w, std::string_view s) {
 void put_option(Writer& w, std::string_view name, uint64_t v) {
   put_cstr(w, name);
   put_decimal(w, v);
+  w.u8(0);
+}
+
+// "addr,port,mc", every field present (atftp's parser skips empty fields).
+void put_multicast(Writer& w, const TftpMulticast& m) {
+  put_cstr(w, "multicast");
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    put_decimal(w, (m.addr >> shift) & 0xff);
+    w.u8(shift ? '.' : ',');
+  }
+  put_decimal(w, m.port);
+  w.u8(',');
+  w.u8(m.master ? '1' : '0');
   w.u8(0);
 }
 
@@ -155,6 +172,7 @@ size_t write_tftp_oack(MutBytes out, const TftpOack& o) {
   if (o.tsize) put_option(w, "tsize", *o.tsize);
   if (o.timeout) put_option(w, "timeout", *o.timeout);
   if (o.windowsize) put_option(w, "windowsize", *o.windowsize);
+  if (o.multicast) put_multicast(w, *o.multicast);
   return w.ok() ? w.size() : 0;
 }
 
@@ -169,7 +187,32 @@ size_t write_tftp_request(MutBytes out, TftpOp op, std::string_view filename, st
   if (o.tsize) put_option(w, "tsize", 0);
   if (o.timeout) put_option(w, "timeout", *o.timeout);
   if (o.windowsize) put_option(w, "windowsize", *o.windowsize);
+  if (o.multicast) {
+    put_cstr(w, "multicast");
+    w.u8(0);  // a request's value is empty (RFC 2090)
+  }
   return w.ok() ? w.size() : 0;
+}
+
+std::optional<TftpMulticast> parse_tftp_multicast(std::string_view v) {
+  // Split on the two commas; each field must be non-empty.
+  const size_t c1 = v.find(',');
+  if (c1 == std::string_view::npos) return std::nullopt;
+  const size_t c2 = v.find(',', c1 + 1);
+  if (c2 == std::string_view::npos || v.find(',', c2 + 1) != std::string_view::npos)
+    return std::nullopt;
+  const std::string_view addr = v.substr(0, c1), port = v.substr(c1 + 1, c2 - c1 - 1),
+                         mc = v.substr(c2 + 1);
+  TftpMulticast m;
+  const auto a = parse_ip(addr);
+  if (!a) return std::nullopt;
+  m.addr = *a;
+  const auto p = parse_decimal(port);
+  if (!p || *p == 0 || *p > 65535) return std::nullopt;
+  m.port = uint16_t(*p);
+  if (mc != "0" && mc != "1") return std::nullopt;
+  m.master = mc == "1";
+  return m;
 }
 
 }  // namespace bs::proto

@@ -30,11 +30,24 @@ enum TftpError : uint16_t {
 // Options of a RRQ/WRQ. Values outside the RFC ranges are dropped as if not sent
 // (RFC 2347: the server ignores options it does not accept); unknown options are ignored.
 struct TftpOptions {
-  std::optional<uint16_t> blksize;   // 8..65464
-  bool tsize = false;                // tsize requested (value ignored for RRQ)
-  std::optional<uint8_t> timeout;    // seconds 1..255
+  std::optional<uint16_t> blksize;     // 8..65464
+  bool tsize = false;                  // tsize requested (value ignored for RRQ)
+  std::optional<uint8_t> timeout;      // seconds 1..255
   std::optional<uint16_t> windowsize;  // 1..65535
+  // RFC 2090: in a request, present (its value is empty); in an OACK, "addr,port,mc"
+  // (parse_tftp_multicast reads it).
+  std::optional<std::string_view> multicast;
 };
+
+// The value of an OACK's multicast option (RFC 2090): where the group's DATA goes, and whether
+// this client is the master client (the one whose ACKs pace the transfer).
+struct TftpMulticast {
+  Ip4 addr = 0;  // the group address
+  uint16_t port = 0;
+  bool master = false;
+};
+// "239.255.77.1,1760,1": all three fields, the address dotted-quad, the port 1..65535, mc 0 or 1.
+std::optional<TftpMulticast> parse_tftp_multicast(std::string_view value);
 
 struct TftpPacket {
   TftpOp op{};
@@ -62,10 +75,11 @@ struct TftpOack {
   std::optional<uint64_t> tsize;
   std::optional<uint8_t> timeout;
   std::optional<uint16_t> windowsize;
+  std::optional<TftpMulticast> multicast;
 };
 size_t write_tftp_oack(MutBytes out, const TftpOack& o);
 // A request (client side; used by the tests and the bench).
-size_t write_tftp_request(MutBytes out, TftpOp op, std::string_view filename,
-                          std::string_view mode, const TftpOptions& o);
+size_t write_tftp_request(MutBytes out, TftpOp op, std::string_view filename, std::string_view mode,
+                          const TftpOptions& o);
 
 }  // namespace bs::proto

@@ -43,11 +43,12 @@ Result<UdpFrame> parse_udp_frame(Bytes frame) {
 }
 
 size_t write_udp_headers(MutBytes out, const UdpAddr& a, uint16_t payload_len, uint32_t payload_sum,
-                         uint16_t ip_id) {
+                         uint16_t ip_id, uint8_t ttl) {
   if (out.size() < kEthIpUdpLen || payload_len > 0xffff - kIpv4HeaderLen - kUdpHeaderLen) return 0;
   const uint16_t udp_len = uint16_t(kUdpHeaderLen + payload_len);
   if (write_eth(out, a.dst_mac, a.src_mac, kEtherIpv4) == 0) return 0;
-  if (write_ipv4(out.subspan(kEthHeaderLen), a.src_ip, a.dst_ip, kProtoUdp, udp_len, ip_id) == 0)
+  if (write_ipv4(out.subspan(kEthHeaderLen), a.src_ip, a.dst_ip, kProtoUdp, udp_len, ip_id, ttl) ==
+      0)
     return 0;
   uint8_t* u = out.data() + kEthHeaderLen + kIpv4HeaderLen;
   store16(u, a.sport);

@@ -38,7 +38,7 @@ struct UdpAddr {
 // Writes Ethernet + IPv4 + UDP headers (42 bytes) for a payload of payload_len bytes whose
 // one's-complement partial sum is payload_sum (csum_partial over the payload), so the payload
 // itself may live elsewhere (an external buffer). The UDP checksum is always filled in.
-size_t write_udp_headers(MutBytes out, const UdpAddr& a, uint16_t payload_len,
-                         uint32_t payload_sum, uint16_t ip_id);
+size_t write_udp_headers(MutBytes out, const UdpAddr& a, uint16_t payload_len, uint32_t payload_sum,
+                         uint16_t ip_id, uint8_t ttl = 64);
 
 }  // namespace bs::proto

@@ -102,6 +102,12 @@ BootRule get_boot_rule(const json& o, const char* key) {
 
 }  // namespace
 
+const MtftpFile* Snapshot::find_mtftp(std::string_view path) const {
+  for (const MtftpFile& m : mtftp)
+    if (m.path == path) return &m;
+  return nullptr;
+}
+
 std::string encode(const Snapshot& s) {
   json j;
   j["generation"] = s.generation;
@@ -143,6 +149,15 @@ std::string encode(const Snapshot& s) {
   for (const auto& f : s.files) files.push_back({{"path", f.path}, {"content", f.content}});
   j["files"] = std::move(files);
   j["preload"] = s.preload;
+  json mtftp = json::array();
+  for (const MtftpFile& m : s.mtftp)
+    mtftp.push_back({{"path", m.path},
+                     {"group", proto::ip_str(m.group)},
+                     {"client_port", m.client_port},
+                     {"server_port", m.server_port},
+                     {"listen_s", m.listen_s},
+                     {"delay_s", m.delay_s}});
+  j["mtftp"] = std::move(mtftp);
   return j.dump();
 }
 
@@ -213,6 +228,20 @@ std::optional<Snapshot> decode(std::string_view text, std::string* error) {
       if (!p.is_string()) throw DecodeError{"preload entry is not a string"};
       s.preload.push_back(p.get<std::string>());
     }
+    if (j.contains("mtftp"))  // absent in snapshots of older control processes
+      for (const json& m : get_array(j, "mtftp")) {
+        MtftpFile f{get_str(m, "path"), get_ip(m, "group"), 0, 0, 1, 1};
+        const uint32_t cport = get_u32(m, "client_port"), sport = get_u32(m, "server_port");
+        const uint32_t listen = get_u32(m, "listen_s"), delay = get_u32(m, "delay_s");
+        if (cport == 0 || cport > 65535 || sport == 0 || sport > 65535 || listen > 255 ||
+            delay > 255)
+          throw DecodeError{"mtftp entry out of range"};
+        f.client_port = uint16_t(cport);
+        f.server_port = uint16_t(sport);
+        f.listen_s = uint8_t(listen);
+        f.delay_s = uint8_t(delay);
+        s.mtftp.push_back(std::move(f));
+      }
     return s;
   } catch (const DecodeError& e) {
     if (error) *error = e.what;

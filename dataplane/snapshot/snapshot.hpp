@@ -54,6 +54,18 @@ struct VirtualFile {
   std::string content;
 };
 
+// A file served by PXE MTFTP ([multicast] mtftp_files): a client whose boot file it is gets PXE
+// option 43 sub-options 1-5 (where to listen, where to ask, how long to wait) in its DHCP reply.
+struct MtftpFile {
+  std::string path;          // relative to the TFTP root, sanitised form
+  proto::Ip4 group = 0;      // PXE_MTFTP_IP
+  uint16_t client_port = 0;  // PXE_MTFTP_CPORT (also the server's source port of its DATA)
+  uint16_t server_port = 0;  // PXE_MTFTP_SPORT: where open requests go
+  uint8_t listen_s = 1;      // PXE_MTFTP_TMOUT: listen this long before opening
+  uint8_t delay_s = 1;       // PXE_MTFTP_DELAY: wait this long after a transfer ends, then open
+  bool operator==(const MtftpFile&) const = default;
+};
+
 // How the DHCP server behaves ([dhcp] in the site config).
 enum class DhcpMode : uint8_t {
   server,  // hands out addresses and boot information
@@ -82,6 +94,9 @@ struct Snapshot {
   std::vector<Host> hosts;
   std::vector<VirtualFile> files;
   std::vector<std::string> preload;  // paths under the TFTP root to load at once (kernels, initrds)
+  std::vector<MtftpFile> mtftp;
+
+  const MtftpFile* find_mtftp(std::string_view path) const;
 
   const Host* find_host(const proto::Mac& m) const;
   const Pool* pool_for(proto::Ip4 a) const;  // the pool whose subnet contains a

@@ -8,9 +8,7 @@ Step Session::start(const proto::TftpOptions& req, File f, const Limits& lim, ui
   *this = Session{};
   file_ = f;
   max_retries_ = lim.max_retries;
-  rto_min_us_ = std::max<uint64_t>(lim.rto_min_us, 1);
-  rto_max_us_ = std::max<uint64_t>(lim.rto_max_us, rto_min_us_);
-  rto_us_ = std::clamp<uint64_t>(lim.rto_initial_us, rto_min_us_, rto_max_us_);
+  rto_.init(lim.rto_initial_us, lim.rto_min_us, lim.rto_max_us);
   if (req.blksize) {
     uint16_t b = std::min(*req.blksize, lim.max_blksize);
     blksize_ = std::max(b, proto::kTftpMinBlksize);
@@ -22,14 +20,10 @@ Step Session::start(const proto::TftpOptions& req, File f, const Limits& lim, ui
   if (req.timeout && *req.timeout >= 1) {
     oack_.timeout = *req.timeout;
     const uint64_t t = uint64_t(*req.timeout) * 1000000;
-    if (lim.client_timeout_exact) {
-      fixed_rto_ = true;
-      rto_us_ = rto_min_us_ = rto_max_us_ = t;
-    } else {
-      rto_max_us_ = std::min(rto_max_us_, t);
-      rto_min_us_ = std::min(rto_min_us_, rto_max_us_);
-      rto_us_ = std::min(rto_us_, rto_max_us_);
-    }
+    if (lim.client_timeout_exact)
+      rto_.fix(t);
+    else
+      rto_.cap(t);
   }
   if (req.windowsize && lim.max_windowsize > 0) {
     window_ = std::max<uint16_t>(1, std::min(*req.windowsize, lim.max_windowsize));
@@ -38,7 +32,7 @@ Step Session::start(const proto::TftpOptions& req, File f, const Limits& lim, ui
   if (oack_.blksize || oack_.tsize || oack_.timeout || oack_.windowsize) {
     state_ = State::oack;
     timed_us_ = now_us;
-    deadline_us_ = now_us + rto_max_us_;  // see on_timeout
+    deadline_us_ = now_us + rto_.max_us();  // see on_timeout
     return Step::send_oack;
   }
   return open_window(1);
@@ -71,34 +65,15 @@ void Session::sent(uint64_t index, uint64_t now_us) {
     // Karn's rule: only a window end on the wire for the first time, in a window not resent
     // after a timeout, times the round trip.
     timed_us_ = fresh && retries_ == 0 ? now_us : 0;
-    deadline_us_ = now_us + backed_off_rto();
+    deadline_us_ = now_us + rto_.backed_off(retries_);
   }
-}
-
-uint64_t Session::backed_off_rto() const {
-  if (fixed_rto_) return rto_us_;
-  const uint32_t shift = std::min<uint32_t>(retries_, 20);
-  return std::min(rto_max_us_, rto_us_ << shift);
-}
-
-void Session::sample(uint64_t rtt_us) {
-  if (fixed_rto_) return;
-  if (srtt_us_ == 0) {  // RFC 6298 2.2
-    srtt_us_ = std::max<uint64_t>(rtt_us, 1);
-    rttvar_us_ = rtt_us / 2;
-  } else {  // 2.3: alpha 1/8, beta 1/4
-    const uint64_t diff = srtt_us_ > rtt_us ? srtt_us_ - rtt_us : rtt_us - srtt_us_;
-    rttvar_us_ = (3 * rttvar_us_ + diff) / 4;
-    srtt_us_ = (7 * srtt_us_ + rtt_us) / 8;
-  }
-  rto_us_ = std::clamp(srtt_us_ + 4 * rttvar_us_, rto_min_us_, rto_max_us_);
 }
 
 Step Session::on_ack(uint16_t block, uint64_t now_us) {
   switch (state_) {
     case State::oack:
       if (block != 0) return Step::none;
-      if (timed_us_ != 0 && retries_ == 0) sample(now_us - timed_us_);
+      if (timed_us_ != 0 && retries_ == 0) rto_.sample(now_us - timed_us_);
       timed_us_ = 0;
       retries_ = 0;
       return open_window(1);
@@ -108,7 +83,7 @@ Step Session::on_ack(uint16_t block, uint64_t now_us) {
       const uint64_t n = prev + uint16_t(block - wire(prev));
       if (n == prev || n > sent_hi_) return Step::none;  // nothing new, or never sent
       bytes_acked_ += std::min(n * blksize_, file_.size) - std::min(prev * blksize_, file_.size);
-      if (n == window_end_ && timed_us_ != 0) sample(now_us - timed_us_);
+      if (n == window_end_ && timed_us_ != 0) rto_.sample(now_us - timed_us_);
       timed_us_ = 0;
       retries_ = 0;
       if (n >= blocks()) {
@@ -136,11 +111,11 @@ Step Session::on_timeout(uint64_t now_us) {
     // The OACK is resent only at the cap: a lost OACK is recovered sooner by the client, which
     // sends its request again (a new transfer); a lost ACK 0 by the client's own timer, and
     // some clients (atftp) abort on an OACK they already have.
-    deadline_us_ = now_us + rto_max_us_;
+    deadline_us_ = now_us + rto_.max_us();
     ++retransmits_;
     return Step::send_oack;
   }
-  deadline_us_ = now_us + backed_off_rto();
+  deadline_us_ = now_us + rto_.backed_off(retries_);
   next_ = base_;  // the whole window again
   return Step::send_data;
 }

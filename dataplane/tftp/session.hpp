@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "../proto/tftp.hpp"
+#include "rto.hpp"
 
 namespace bs::tftp {
 
@@ -87,16 +88,14 @@ class Session {
   uint16_t windowsize() const { return window_; }
   uint64_t bytes_acked() const { return bytes_acked_; }  // payload bytes the client acknowledged
   uint32_t retransmits() const { return retransmits_; }  // OACKs and DATA blocks sent again
-  uint32_t rto_us() const { return uint32_t(rto_us_); }
-  uint32_t srtt_us() const { return uint32_t(srtt_us_); }
+  uint32_t rto_us() const { return uint32_t(rto_.us()); }
+  uint32_t srtt_us() const { return uint32_t(rto_.srtt_us()); }
   bool finished() const { return state_ == State::done || state_ == State::failed; }
   bool failed() const { return state_ == State::failed; }
 
  private:
   enum class State : uint8_t { idle, oack, data, done, failed };
   Step open_window(uint64_t first);
-  void sample(uint64_t rtt_us);
-  uint64_t backed_off_rto() const;
 
   File file_;
   proto::TftpOack oack_;
@@ -106,15 +105,13 @@ class Session {
   uint64_t sent_hi_ = 0;     // highest block ever put on the wire
   uint64_t deadline_us_ = 0;
   uint64_t timed_us_ = 0;  // when the timed packet (OACK, window end) left; 0: no valid sample
-  uint64_t rto_us_ = 200000, srtt_us_ = 0, rttvar_us_ = 0;
-  uint64_t rto_min_us_ = 2000, rto_max_us_ = 6000000;
+  Rto rto_;
   uint64_t bytes_acked_ = 0;
   uint32_t max_retries_ = 12;
   uint32_t retries_ = 0;  // consecutive timeouts without progress
   uint32_t retransmits_ = 0;
   uint16_t blksize_ = proto::kTftpDefaultBlksize;
   uint16_t window_ = 1;
-  bool fixed_rto_ = false;
   State state_ = State::idle;
 };
 

@@ -101,7 +101,8 @@ std::vector<std::vector<uint8_t>> seeds() {
   size_t n = write_tftp_request(MutBytes(buf, sizeof buf), TftpOp::rrq,
                                 "/../pxelinux.cfg\\01-52-54-00-12-34-56", "octet", o);
   s.emplace_back(buf, buf + n);
-  n = write_tftp_oack(MutBytes(buf, sizeof buf), TftpOack{1432, 12345, 3, 8});
+  n = write_tftp_oack(MutBytes(buf, sizeof buf),
+                      TftpOack{1432, 12345, 3, 8, TftpMulticast{0xefff4d01, 1760, true}});
   s.emplace_back(buf, buf + n);
   Arp a;
   a.op = kArpReply;

@@ -206,6 +206,54 @@ TEST(TftpWriter, OackRoundTrip) {
   EXPECT_EQ(write_tftp_oack(MutBytes(buf, sizeof buf), TftpOack{}), 2u);  // no options
 }
 
+TEST(TftpMulticast, RequestOptionAndOackValueRoundTrip) {
+  TftpOptions req;
+  req.blksize = 1428;
+  req.multicast = "";
+  uint8_t buf[128];
+  size_t n = write_tftp_request(MutBytes(buf, sizeof buf), TftpOp::rrq, "initrd.img", "octet", req);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), n),
+            "\0\1initrd.img\0octet\0blksize\0"
+            "1428\0multicast\0\0"sv);
+  auto p = parse_tftp(Bytes(buf, n));
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(p->options.multicast);
+  EXPECT_EQ(*p->options.multicast, "");
+  // Without the option: absent; the name is case-insensitive.
+  auto q = parse(bytes("\0\1f\0octet\0MultiCast\0\0"sv));
+  ASSERT_TRUE(q);
+  EXPECT_TRUE(q->options.multicast);
+  EXPECT_FALSE(parse(bytes("\0\1f\0octet\0"sv))->options.multicast);
+
+  TftpOack o;
+  o.tsize = 100;
+  o.multicast = TftpMulticast{0xefff4d07, 1761, true};  // 239.255.77.7
+  n = write_tftp_oack(MutBytes(buf, sizeof buf), o);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), n),
+            "\0\6tsize\0"
+            "100\0multicast\0"
+            "239.255.77.7,1761,1\0"sv);
+  auto r = parse_tftp(Bytes(buf, n));
+  ASSERT_TRUE(r && r->options.multicast);
+  auto m = parse_tftp_multicast(*r->options.multicast);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->addr, 0xefff4d07u);
+  EXPECT_EQ(m->port, 1761);
+  EXPECT_TRUE(m->master);
+  o.multicast->master = false;
+  n = write_tftp_oack(MutBytes(buf, sizeof buf), o);
+  EXPECT_FALSE(parse_tftp_multicast(*parse_tftp(Bytes(buf, n))->options.multicast)->master);
+}
+
+TEST(TftpMulticast, MalformedValuesAreRejected) {
+  for (std::string_view v :
+       {""sv, ",,1"sv, "239.255.77.1,1760"sv, "239.255.77.1,1760,2"sv, "239.255.77.1,0,1"sv,
+        "239.255.77.1,65536,1"sv, "239.255.77,1760,1"sv, "239.255.77.1.1,1760,1"sv,
+        "239.255.77.256,1760,1"sv, "239.255.77.1,1760,1,"sv, "239.255.77.1,17a0,1"sv, "a,b,c"sv})
+    EXPECT_FALSE(parse_tftp_multicast(v)) << v;
+  EXPECT_TRUE(parse_tftp_multicast("224.0.0.251,1,0"));
+}
+
 TEST(TftpWriter, DataAckErrorRoundTrip) {
   uint8_t buf[64];
   ASSERT_EQ(write_tftp_data_header(MutBytes(buf, sizeof buf), 513), 4u);
