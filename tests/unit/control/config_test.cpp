@@ -123,6 +123,57 @@ TEST(ConfigLoad, TftpTransferKeyErrorsSayWhatIsValid) {
   }
 }
 
+TEST(ConfigLoad, MulticastKeys) {
+  TempSite site;
+  LoadResult r = site.load(std::string(test::kIssueConfig) +
+                           "\n[multicast]\naddresses = [\"239.1.2.10\", \"239.1.2.20\"]\n"
+                           "ports = [2000, 2010]\nttl = 4\nigmp = \"query\"\nmtftp_port = 1758\n"
+                           "mtftp_files = [\"/pxelinux.0\"]\nmtftp_listen = 2\nmtftp_delay = 3\n");
+  ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].str());
+  const config::Multicast& m = r.config->multicast;
+  EXPECT_TRUE(m.enabled);
+  EXPECT_EQ(proto::ip_str(m.first), "239.1.2.10");
+  EXPECT_EQ(proto::ip_str(m.last), "239.1.2.20");
+  EXPECT_EQ(m.port_min, 2000);
+  EXPECT_EQ(m.port_max, 2010);
+  EXPECT_EQ(m.ttl, 4);
+  EXPECT_EQ(m.igmp, config::Igmp::query);
+  EXPECT_EQ(m.mtftp_port, 1758);
+  EXPECT_EQ(m.mtftp_files, std::vector<std::string>{"pxelinux.0"});  // sanitised
+  EXPECT_EQ(m.mtftp_listen_s, 2);
+  EXPECT_EQ(m.mtftp_delay_s, 3);
+  // Defaults: RFC 2090 on, 239.255.77.1-254, ports 1760-1799, no MTFTP files.
+  TempSite d;
+  LoadResult rd = d.load(test::kIssueConfig);
+  ASSERT_TRUE(rd.config);
+  EXPECT_TRUE(rd.config->multicast.enabled);
+  EXPECT_EQ(proto::ip_str(rd.config->multicast.first), "239.255.77.1");
+  EXPECT_EQ(rd.config->multicast.port_min, 1760);
+  EXPECT_TRUE(rd.config->multicast.mtftp_files.empty());
+}
+
+TEST(ConfigLoad, MulticastKeyErrorsSayWhatIsValid) {
+  for (auto [line, want] : std::vector<std::pair<std::string, std::string>>{
+           {"addresses = [\"10.0.0.1\", \"10.0.0.9\"]", "is not a multicast range"},
+           {"addresses = [\"224.0.0.5\", \"224.0.0.9\"]", "is not a multicast range"},
+           {"addresses = [\"239.0.0.9\", \"239.0.0.1\"]", "is after last"},
+           {"ports = [1799, 1760]", "expected two ports [first, last]"},
+           {"ports = [10000, 10010]", "overlap port 69 or [tftp] port_min..port_max"},
+           {"igmp = \"always\"", "(valid: \"none\", \"query\", \"report\")"},
+           {"mtftp_files = [\"../etc/passwd\"]", "multicast.mtftp_files[0]"},
+           {"mtftp_files = [\"a\"]\nmtftp_port = 1765", "multicast.mtftp_port: 1765 is taken"},
+           {"addresses = [\"239.0.0.1\", \"239.0.0.1\"]\nmtftp_files = [\"a\"]",
+            "need as many group addresses and ports"},
+           {"colour = 1", "multicast.colour"}}) {
+    TempSite site;
+    LoadResult r = site.load(std::string(test::kIssueConfig) + "\n[multicast]\n" + line + "\n");
+    ASSERT_FALSE(r.config) << line;
+    ASSERT_FALSE(r.errors.empty());
+    EXPECT_NE(r.errors[0].str().find(want), std::string::npos) << r.errors[0].str();
+    EXPECT_NE(r.errors[0].str().find(site.path("site.toml") + ":"), std::string::npos);
+  }
+}
+
 TEST(ConfigLoad, LeaseTimeFormats) {
   for (auto [text, seconds] : std::vector<std::pair<std::string, uint32_t>>{{"\"30m\"", 1800},
                                                                             {"\"90s\"", 90},

@@ -59,6 +59,29 @@ TEST(Snapshot, RoundTripsThroughTheWireFormat) {
   EXPECT_EQ(back->files[0].content, s.files[0].content);
   ASSERT_NE(back->find_host(s.hosts[0].mac), nullptr);
   EXPECT_EQ(back->find_host(s.hosts[0].mac)->hostname, "node001");
+  EXPECT_TRUE(back->mtftp.empty());
+}
+
+TEST(Snapshot, MtftpFilesGetTheFirstGroupsAndSurviveTheWire) {
+  test::TempSite site;
+  config::LoadResult r = site.load(std::string(test::kIssueConfig) +
+                                   "\n[multicast]\nmtftp_files = [\"pxelinux.0\", "
+                                   "\"centos7/initrd.img\"]\nmtftp_delay = 4\n");
+  ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].str());
+  snap::Snapshot s = build_snapshot(*r.config, render_all(*r.config), 1);
+  ASSERT_EQ(s.mtftp.size(), 2u);
+  EXPECT_EQ(s.mtftp[1].path, "centos7/initrd.img");
+  EXPECT_EQ(proto::ip_str(s.mtftp[1].group), "239.255.77.2");
+  EXPECT_EQ(s.mtftp[1].client_port, 1761);
+  EXPECT_EQ(s.mtftp[1].server_port, 1759);
+  EXPECT_EQ(s.mtftp[1].delay_s, 4);
+  std::string error;
+  auto back = snap::decode(snap::encode(s), &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->mtftp, s.mtftp);
+  ASSERT_NE(back->find_mtftp("pxelinux.0"), nullptr);
+  EXPECT_EQ(back->find_mtftp("pxelinux.0")->client_port, 1760);
+  EXPECT_EQ(back->find_mtftp("vmlinuz"), nullptr);
 }
 
 }  // namespace

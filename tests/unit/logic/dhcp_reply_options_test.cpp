@@ -184,6 +184,25 @@ TEST_F(ReplyOptions, HttpBootReplyCarriesHttpClientVendorClass) {
   EXPECT_FALSE(p.has(opt::kVendorSpecific));  // PXE discovery control is for PXE clients
 }
 
+TEST_F(ReplyOptions, PxeClientsGetMtftpSubOptionsOnlyForMtftpFiles) {
+  Req r;
+  r.vendor_class = "PXEClient:Arch:00000:UNDI:002001";
+  ParsedReply p = write(r, offer(nullptr));
+  EXPECT_EQ(p.str(opt::kVendorClass), "PXEClient");
+  EXPECT_EQ(p.opts[opt::kVendorSpecific], (std::vector<uint8_t>{6, 1, 8, 255}));
+  // pxelinux.0 served by PXE MTFTP: sub-options 1-5 first (PXE 2.1 table 2-1).
+  s_.mtftp.push_back({"pxelinux.0", ip(239, 255, 77, 1), 1760, 1759, 2, 3});
+  p = write(r, offer(nullptr));
+  EXPECT_EQ(p.opts[opt::kVendorSpecific],
+            (std::vector<uint8_t>{1,    4,    239, 255, 77, 1, 2, 2, 0x06, 0xe0, 3, 2,
+                                  0x06, 0xdf, 4,   1,   2,  5, 1, 3, 6,    1,    8, 255}));
+  // Another boot file: no MTFTP.
+  Reply other = offer(nullptr);
+  other.boot_file = "syslinux.efi";
+  p = write(r, other);
+  EXPECT_EQ(p.opts[opt::kVendorSpecific], (std::vector<uint8_t>{6, 1, 8, 255}));
+}
+
 // The same through the Server: reply_for() fills the boot choice, the reply echoes option 82.
 struct NullSink : EventSink {
   void emit(const Event&) override {}
