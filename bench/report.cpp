@@ -83,7 +83,29 @@ nlohmann::json to_json(const TftpRun& run, const Summary& s, const nlohmann::jso
         {"stale", st.stale},
         {"wrong_mac", st.wrong_mac},
         {"tx_no_room", st.tx_no_room}}},
+      {"mode", mode_name(run.config().mode)},
+      {"wire_bytes_rx", st.wire_bytes_rx},
+      {"wire_bytes_tx", st.wire_bytes_tx},
   };
+  if (run.config().mode != Mode::unicast) {
+    const McastStats& m = st.mcast;
+    j["promotions_seen"] = m.promotions;
+    j["repair_acks"] = m.repair_acks;
+    j["multicast"] = {
+        {"group_frames", st.group_frames},
+        {"group_deliveries", st.group_deliveries},
+        {"group_malformed", st.group_malformed},
+        {"masters", m.masters},
+        {"promotions", m.promotions},
+        {"demotions", m.demotions},
+        {"repair_acks", m.repair_acks},
+        {"done_as_master", m.done_as_master},
+        {"done_as_listener", m.done_as_listener},
+        {"answered_unicast", m.unicast},
+        {"opens", m.opens},
+        {"back_to_listen", m.back_to_listen},
+    };
+  }
   for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
   return j;
 }
@@ -123,6 +145,20 @@ void print_text(std::FILE* f, const TftpRun& run, const Summary& s) {
                (unsigned long long)st.bad_frames, (unsigned long long)st.bad_udp,
                (unsigned long long)st.not_ours, (unsigned long long)st.stale,
                (unsigned long long)st.tx_no_room);
+  std::fprintf(f, "mode %s; on the wire: rx %llu bytes, tx %llu bytes (Ethernet frames)\n",
+               mode_name(run.config().mode), (unsigned long long)st.wire_bytes_rx,
+               (unsigned long long)st.wire_bytes_tx);
+  if (run.config().mode != Mode::unicast) {
+    const McastStats& m = st.mcast;
+    std::fprintf(f,
+                 "group DATA frames %llu (given to members %llu, not DATA %llu); masters %u, "
+                 "promotions %u, demotions %u, repair ACKs %u; done as master %u, as listener "
+                 "%u; answered unicast %u; MTFTP opens %u, back to listening %u\n",
+                 (unsigned long long)st.group_frames, (unsigned long long)st.group_deliveries,
+                 (unsigned long long)st.group_malformed, m.masters, m.promotions, m.demotions,
+                 m.repair_acks, m.done_as_master, m.done_as_listener, m.unicast, m.opens,
+                 m.back_to_listen);
+  }
 }
 
 std::string progress_line(const TftpRun& run, double elapsed_s, uint64_t bytes_delta,

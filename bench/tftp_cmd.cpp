@@ -9,6 +9,7 @@
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <memory>
 
 #include "report.hpp"
 
@@ -42,6 +43,18 @@ bool parse_net(const std::string& s, proto::Ip4& first, uint64_t& count) {
   return true;
 }
 
+// The port as the run's sink, with kick() handing the queued frames to the port at once.
+class KickingPort final : public FrameSink {
+ public:
+  explicit KickingPort(DpdkPort& p) : p_(p) {}
+  proto::MutBytes frame() override { return p_.frame(); }
+  void send(size_t len) override { p_.send(len); }
+  void kick() override { p_.flush(); }
+
+ private:
+  DpdkPort& p_;
+};
+
 bool read_file(const std::string& path, std::vector<uint8_t>& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -53,7 +66,9 @@ bool read_file(const std::string& path, std::vector<uint8_t>& out) {
 
 void add_tftp_command(CLI::App& app, TftpCommand& c) {
   auto* t = app.add_subcommand(
-      "tftp", "simulated TFTP clients (RFC 1350, blksize, tsize, windowsize) over a DPDK port");
+      "tftp",
+      "simulated TFTP clients (RFC 1350, blksize, tsize, windowsize; multicast: RFC 2090 or PXE "
+      "MTFTP) over a DPDK port");
   t->add_option("--dpdk", c.eal.dpdk,
                 "a vdev, e.g. net_memif0,role=client,socket=/run/bs-tm/memif.sock,"
                 "socket-abstract=no; or EAL arguments when it starts with '-'")
@@ -102,6 +117,32 @@ void add_tftp_command(CLI::App& app, TftpCommand& c) {
   t->add_option("--json", c.json, "write the report as JSON to this file");
   t->add_option("--progress", c.progress,
                 "live progress line on stderr: 1 on, 0 off (default: when a terminal)");
+  auto* mc = t->add_flag("--multicast", c.multicast,
+                         "RFC 2090 clients: the RRQ asks for the multicast option (with blksize, "
+                         "tsize, windowsize as set); group DATA goes to every member, only the "
+                         "master ACKs; a server that answers without multicast is read unicast");
+  auto* mt = t->add_flag("--mtftp", c.mtftp,
+                         "PXE MTFTP clients: listen on --mtftp-group:--mtftp-client-port, open "
+                         "(an RRQ without options to --mtftp-server-port) when nothing comes; "
+                         "512-byte blocks, lock-step");
+  mc->excludes(mt);
+  t->add_option("--mtftp-group", c.mtftp_group, "MTFTP: the group's IPv4 address")
+      ->capture_default_str();
+  t->add_option("--mtftp-client-port", c.mtftp_client_port,
+                "MTFTP: the UDP port group DATA goes to")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  t->add_option("--mtftp-server-port", c.mtftp_server_port, "MTFTP: the server's UDP port")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  t->add_option("--mtftp-listen-ms", c.mtftp_listen_ms, "MTFTP: listen this long before opening")
+      ->capture_default_str();
+  t->add_option("--mtftp-delay-ms", c.mtftp_delay_ms,
+                "MTFTP: once DATA was seen, open after this long without any")
+      ->capture_default_str();
+  t->add_option("--trace", c.trace,
+                "debugging: a line per TFTP packet to or from a client (group DATA included, "
+                "unicast DATA only with --multicast or --mtftp), to this file");
 }
 
 int run_tftp(const TftpCommand& c, const std::string& prog) {
@@ -149,6 +190,35 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
   rc.client.max_retries = c.retries;
   rc.starts_per_poll = c.start_burst;
   rc.udp_checksum_every = c.udp_checksum_every;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace(nullptr, std::fclose);
+  if (!c.trace.empty()) {
+    trace.reset(std::fopen(c.trace.c_str(), "w"));
+    if (!trace) {
+      std::fprintf(stderr, "--trace %s: cannot write it\n", c.trace.c_str());
+      return 2;
+    }
+    rc.trace = trace.get();
+  }
+  rc.group_batch = kBurst;  // group frames handed out a receive burst at a time
+  rc.mode = c.mtftp ? Mode::mtftp : c.multicast ? Mode::multicast : Mode::unicast;
+  if (c.mtftp) {
+    auto g = proto::parse_ip(c.mtftp_group);
+    if (!g || !is_multicast(*g)) {
+      std::fprintf(stderr, "--mtftp-group %s: not an IPv4 multicast address (224.0.0.0/4)\n",
+                   c.mtftp_group.c_str());
+      return 2;
+    }
+    rc.mtftp.group = *g;
+    rc.mtftp.client_port = uint16_t(c.mtftp_client_port);
+    rc.mtftp.server_port = uint16_t(c.mtftp_server_port);
+    rc.mtftp.listen_us = uint64_t(c.mtftp_listen_ms) * 1000;
+    rc.mtftp.delay_us = uint64_t(c.mtftp_delay_ms) * 1000;
+    if (content.size() / proto::kTftpDefaultBlksize + 1 > 65535) {
+      std::fprintf(stderr, "--mtftp: %s is too large for MTFTP (65535 blocks of 512 bytes)\n",
+                   c.local_copy.c_str());
+      return 2;
+    }
+  }
 
   auto args = eal_args(c.eal, prog);
   if (!eal_init(args)) {
@@ -167,7 +237,8 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
     }
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    TftpRun run(rc, proto::Bytes(content.data(), content.size()), port);
+    KickingPort sink(port);
+    TftpRun run(rc, proto::Bytes(content.data(), content.size()), sink);
     const bool progress = c.progress < 0 ? isatty(STDERR_FILENO) : c.progress > 0;
     const uint64_t hz = rte_get_tsc_hz();
     const uint64_t per_us = std::max<uint64_t>(hz / 1000000, 1);
@@ -219,7 +290,10 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
     port.flush();
     Summary s = summarize(run);
     rte_eth_stats ps = port.stats();
-    const TftpClient& c0 = run.client(0);
+    // What the first client negotiated (a multicast one may have been answered unicast).
+    const McastClient& m0 = run.mcast_client(0);
+    const uint16_t neg_blksize = c.mtftp ? proto::kTftpDefaultBlksize : m0.blksize();
+    const uint16_t neg_window = c.mtftp ? 1 : m0.window();
     nlohmann::json extra = {
         {"config",
          {{"server", c.server},
@@ -235,8 +309,15 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
           {"retries", c.retries},
           {"client_net", c.client_net},
           {"udp_checksum_every", c.udp_checksum_every},
+          {"multicast", c.multicast},
+          {"mtftp", c.mtftp},
+          {"mtftp_group", c.mtftp_group},
+          {"mtftp_client_port", c.mtftp_client_port},
+          {"mtftp_server_port", c.mtftp_server_port},
+          {"mtftp_listen_ms", c.mtftp_listen_ms},
+          {"mtftp_delay_ms", c.mtftp_delay_ms},
           {"eal_args", args}}},
-        {"negotiated", {{"blksize", c0.blksize()}, {"windowsize", c0.window()}}},
+        {"negotiated", {{"blksize", neg_blksize}, {"windowsize", neg_window}}},
         {"port",
          {{"name", port.name()},
           {"mac", port.mac().str()},
@@ -256,7 +337,7 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
     };
     print_text(stdout, run, s);
     std::printf("negotiated blksize %u, windowsize %u; bench lcore busy %.0f%% of %.2f s\n",
-                c0.blksize(), c0.window(), elapsed ? 100.0 * double(busy) / double(elapsed) : 0.0,
+                neg_blksize, neg_window, elapsed ? 100.0 * double(busy) / double(elapsed) : 0.0,
                 double(elapsed) / double(hz));
     if (!c.json.empty()) {
       std::ofstream out(c.json);

@@ -30,6 +30,16 @@ struct TftpCommand {
   unsigned mbufs = 16383;
   std::string json;
   int progress = -1;  // -1: when stderr is a terminal
+  // Multicast clients: RFC 2090 (--multicast) or PXE MTFTP (--mtftp and its group, ports and
+  // timers).
+  bool multicast = false;
+  bool mtftp = false;
+  std::string mtftp_group = "239.255.77.1";
+  uint32_t mtftp_client_port = 1760;
+  uint32_t mtftp_server_port = 1759;
+  uint32_t mtftp_listen_ms = 1000;
+  uint32_t mtftp_delay_ms = 1000;
+  std::string trace;  // debugging: a line per packet (see --trace), to this file
 };
 
 void add_tftp_command(CLI::App& app, TftpCommand& cmd);

@@ -345,37 +345,41 @@ unsigned Worker::mc_pump() {
     McastSlot& g = mc_[i];
     if (!g.open || !g.active || !g.group.has_pending()) continue;
     rte_mbuf* burst[kMcastQuantum + 1];
-    uint64_t block[kMcastQuantum + 1];
+    uint64_t block[kMcastQuantum + 1];  // 0: the unicast copy of block 1
     uint16_t n = 0;
-    const proto::UdpAddr to_group{c_.port.mac, group_mac(g.addr), c_.server_ip, g.addr, g.port,
-                                  g.port};
     const uint64_t first = g.group.next_block();
     const uint64_t last = std::min(g.group.window_end(), first + kMcastQuantum - 1);
     const tftp::File& file = g.group.file();
+    // PXE MTFTP: block 1 also to the client that opened the transfer, ahead of the group's copy
+    // (atftp's client takes group DATA before its own block 1 for someone else's transfer).
+    if (g.pxe && first == 1 && g.group.master()) {
+      const tftp::Peer& p = g.group.master()->peer;
+      const proto::UdpAddr to_peer{c_.port.mac, p.mac, c_.server_ip, p.ip, g.port, p.port};
+      if (rte_mbuf* u = data_frame(to_peer, g.blob, file.data, 0, g.group.length(1), 1, 64)) {
+        burst[n] = u;
+        block[n++] = 0;
+      }
+    }
+    const proto::UdpAddr to_group{c_.port.mac, group_mac(g.addr), c_.server_ip, g.addr, g.port,
+                                  g.port};
     for (uint64_t b = first; b <= last; ++b) {
       rte_mbuf* mb = data_frame(to_group, g.blob, file.data, g.group.offset(b), g.group.length(b),
                                 tftp::Session::wire(b), c_.mcast.ttl);
       if (!mb) break;
       burst[n] = mb;
-      block[n] = b;
-      ++n;
-    }
-    // PXE MTFTP: block 1 also to the client that opened the transfer, ahead of the group's copy.
-    if (g.pxe && first == 1 && n > 0 && g.group.master()) {
-      const tftp::Peer& p = g.group.master()->peer;
-      const proto::UdpAddr to_peer{c_.port.mac, p.mac, c_.server_ip, p.ip, g.port, p.port};
-      if (rte_mbuf* u = data_frame(to_peer, g.blob, file.data, 0, g.group.length(1), 1, 64)) tx(u);
+      block[n++] = b;
     }
     if (n == 0) break;
     const uint16_t sent = rte_eth_tx_burst(c_.port.id, c_.tx_queue, burst, n);
     const uint64_t now = now_us();
     for (uint16_t k = 0; k < sent; ++k) {
-      const uint16_t len = g.group.length(block[k]);
+      const uint16_t len = g.group.length(block[k] ? block[k] : 1);
+      n_.tftp_data_bytes.add(len);
+      if (block[k] == 0) continue;
       if (g.group.sent(block[k], now)) {
         n_.tftp_mcast_repair_bytes.add(len);
         n_.tftp_retransmits.add();
       }
-      n_.tftp_data_bytes.add(len);
       n_.tftp_mcast_data_bytes.add(len);
     }
     n_.tx_packets.add(sent);
