@@ -29,7 +29,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto t = parse_tftp(b)) {
     TftpPath p;
     (void)sanitize_tftp_path(t->filename, p);
+    // RFC 2090: an OACK's multicast value parses, or is refused; what parses writes back the same.
+    if (t->options.multicast)
+      if (auto m = parse_tftp_multicast(*t->options.multicast)) {
+        TftpOack o;
+        o.multicast = *m;
+        uint8_t buf[64];
+        const size_t n = write_tftp_oack(MutBytes(buf, sizeof buf), o);
+        auto back = parse_tftp(Bytes(buf, n));
+        if (!back || !back->options.multicast) abort();
+        auto again = parse_tftp_multicast(*back->options.multicast);
+        if (!again || again->addr != m->addr || again->port != m->port ||
+            again->master != m->master)
+          abort();
+      }
   }
+  (void)parse_tftp_multicast(std::string_view(reinterpret_cast<const char*>(data), size));
   TftpPath p;
   (void)sanitize_tftp_path(std::string_view(reinterpret_cast<const char*>(data), size), p);
   // netascii: the size computed ahead is exactly what is written, and no byte is lost.
