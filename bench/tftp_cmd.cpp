@@ -199,7 +199,7 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
     }
     rc.trace = trace.get();
   }
-  rc.group_batch = kBurst;  // group frames handed out a receive burst at a time
+  rc.group_batch = 4 * kBurst;  // group frames: to the masters at once, to the listeners in batches
   rc.mode = c.mtftp ? Mode::mtftp : c.multicast ? Mode::multicast : Mode::unicast;
   if (c.mtftp) {
     auto g = proto::parse_ip(c.mtftp_group);
@@ -257,6 +257,7 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
           run.on_frame(proto::MutBytes(rte_pktmbuf_mtod(m, uint8_t*), m->data_len), now);
       }
       if (n) rte_pktmbuf_free_bulk(pkts, n);
+      if (n == 0) run.flush_groups();  // nothing came: the listeners' share of group frames
       run.poll(now);
       port.flush();
       if (n) busy += rte_rdtsc() - t;
@@ -285,6 +286,14 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
       }
     }
     const uint64_t elapsed = rte_rdtsc() - t0;
+    // The last frames sent (the final ACKs: a multicast group's listeners all finish on the
+    // last block and ACK it at once) may still sit in the port's ring: give the server 200 ms
+    // to take them before the port closes, dropping whatever comes meanwhile.
+    for (const uint64_t end = rte_rdtsc() + hz / 5; rte_rdtsc() < end && !g_stop.load();) {
+      const uint16_t n = port.rx(pkts, kBurst);
+      if (n) rte_pktmbuf_free_bulk(pkts, n);
+      port.flush();
+    }
     if (progress) std::fprintf(stderr, "\n");
     if (timed_out) std::fprintf(stderr, "stopped after --max-seconds %.0f\n", c.max_seconds);
     port.flush();

@@ -184,14 +184,35 @@ void TftpRun::on_group(const proto::EthHeader& eth, const proto::Ipv4Header& ip,
   if (c_.trace)
     std::fprintf(c_.trace, "%llu group %u from %u: DATA %u (%zu)\n", (unsigned long long)now_us,
                  udp.dport, udp.sport, p->block, p->data.size());
-  const Group& g = it->second;
+  Group& g = it->second;
   if (c_.group_batch > 1 && !g.mixed && g.blksize != 0) {
-    // Checked now (the frame's bytes go when this returns), handed out later.
+    // The short last block completes the listeners: no waiting then.
+    const bool last = p->data.size() < g.blksize;
+    if (!g.pending) {
+      // Who takes frames at once until the next flush: masters change only through unicast
+      // frames (OACKs), and those flush first.
+      g.pending = true;
+      g.masters.clear();
+      for (uint32_t k : g.members)
+        if (with(slots_[k], [](auto& c) { return c.master(); })) g.masters.push_back(k);
+    }
+    // Checked now (the frame's bytes go when this returns).
+    if (pending_.empty()) pending_first_us_ = now_us;
     pending_.emplace_back(udp.sport, p->block, p->data.size(), g.blksize,
                           check_block(expected_, g.blksize, p->block, p->data));
     pending_group_.push_back(key);
     pending_us_ = now_us;
-    if (pending_.size() >= c_.group_batch) flush_groups();
+    if (!g.masters.empty()) {
+      members_ = g.masters;  // a copy: delivering may end transfers and change the group
+      const uint64_t tx = stats_.frames_tx;
+      for (uint32_t k : members_) {
+        const Slot& s = slots_[k];
+        if (s.busy && s.group == key)
+          deliver(k, std::span<const GroupFrame>(&pending_.back(), 1), now_us);
+      }
+      if (stats_.frames_tx != tx) out_.kick();
+    }
+    if (last || pending_.size() >= c_.group_batch) flush_groups();
     return;
   }
   flush_groups();  // may end transfers, even empty the group
@@ -259,8 +280,14 @@ void TftpRun::flush_groups() {
         if (pending_group_[j] == key) scratch_.push_back(pending_[j]);
       frames = scratch_;
     }
-    const size_t masters = order_members(it->second);
-    deliver_all(key, masters, frames, pending_us_);
+    // The listeners: the masters had them at once.
+    Group& g = it->second;
+    g.pending = false;
+    members_.clear();
+    for (uint32_t k : g.members)
+      if (std::find(g.masters.begin(), g.masters.end(), k) == g.masters.end())
+        members_.push_back(k);
+    deliver_all(key, 0, frames, std::max(now_us_, pending_us_));  // when they take them
   }
   pending_.clear();
   pending_group_.clear();
@@ -446,7 +473,13 @@ void TftpRun::sweep(uint64_t now_us) {
     const uint32_t k = cursor_;
     cursor_ = cursor_ + 1 == n ? 0 : cursor_ + 1;
     Slot& s = slots_[k];
-    if (!s.busy) continue;
+    if (!s.busy || now_us < with(
+                                s, [](auto& c) { return c.deadline_us(); }))
+      continue;
+    if (!pending_.empty()) {
+      flush_groups();  // a listener's deadline moves with the frames it has not taken yet
+      if (!s.busy) continue;
+    }
     with(s, [&](auto& c) {
       if (now_us >= c.deadline_us()) after(k, c.on_timeout(now_us), now_us);
     });
@@ -455,7 +488,9 @@ void TftpRun::sweep(uint64_t now_us) {
 
 void TftpRun::poll(uint64_t now_us) {
   now_us_ = now_us;
-  flush_groups();
+  if (!pending_.empty() && (now_us - pending_first_us_ >= c_.group_batch_us ||
+                            (stats_.started < c_.transfers && !free_.empty())))
+    flush_groups();  // the listeners' frames, late enough; or before a member joins
   if (server_mac_.is_zero()) {
     if (now_us >= next_arp_us_) send_arp_request(now_us);
     return;

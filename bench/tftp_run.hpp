@@ -59,10 +59,14 @@ struct RunConfig {
   // always compared with the expected file.
   uint32_t udp_checksum_every = 1;
   uint64_t arp_interval_us = 200000;
-  // Group frames are checked as they come but handed to the members up to this many at a
-  // time, member by member (each member's bitmap stays in cache); 1: each frame at once.
-  // Pending frames are handed out before any unicast frame to a client and in poll().
+  // Group frames are checked as they come and handed to the group's masters at once (their
+  // ACKs pace the stream), to the listeners up to group_batch at a time, member by member
+  // (each listener's bitmap stays in cache), at most group_batch_us late (flush_groups() when
+  // idle is better); 1: every member takes each frame at once. Pending frames are handed out
+  // before any unicast frame to a client, before a timeout, before a transfer starts and with
+  // a group's short last block.
   uint32_t group_batch = 1;
+  uint64_t group_batch_us = 1000;
   // A line per TFTP packet to or from a client (unicast DATA only in the multicast modes), group
   // frame and transfer end (debugging; null: none). Times in microseconds.
   std::FILE* trace = nullptr;
@@ -118,7 +122,8 @@ class TftpRun {
   const MtftpClient& mtftp_client(uint32_t k) const { return slots_[k].pxe; }
   // Members of group:port now.
   size_t group_members(GroupKey g) const;
-  // Hands the pending group frames to their members (poll() does it too).
+  // Hands the pending group frames to the listeners (poll() does it when they waited
+  // group_batch_us; best called when nothing came in, while the server answers the master).
   void flush_groups();
 
  private:
@@ -126,6 +131,8 @@ class TftpRun {
     std::vector<uint32_t> members;  // slots
     uint16_t blksize = 0;           // the members' block size
     bool mixed = false;             // members with different block sizes: no batching
+    bool pending = false;           // frames pending for its listeners
+    std::vector<uint32_t> masters;  // the members that take frames at once (while pending)
   };
   struct Slot {
     McastClient rfc;  // unicast and multicast modes
@@ -174,6 +181,7 @@ class TftpRun {
   std::vector<uint64_t> pending_group_;
   std::vector<GroupFrame> scratch_;  // the pending frames of one group (when several)
   uint64_t pending_us_ = 0;          // when the last pending frame came
+  uint64_t pending_first_us_ = 0;    // when the first did
   RunStats stats_;
   uint64_t now_us_ = 0;  // of the last on_frame() or poll() (the trace's)
   uint64_t next_arp_us_ = 0;
