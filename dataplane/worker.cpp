@@ -267,8 +267,8 @@ unsigned Worker::poll_once() {
   }
   // ACKs waiting for the journal keep the loop from sleeping: the flush takes microseconds to
   // a few milliseconds.
-  const unsigned work = nb + nk + nl + na + nd + (acks_.waiting() > 0) + (ready_count_ > 0) +
-                        (held_count_ > 0) + (mc_open_ > 0);
+  const unsigned work =
+      nb + nk + nl + na + nd + (acks_.waiting() > 0) + (ready_count_ > 0) + (held_count_ > 0);
   if (work > 0) n_.busy_cycles.add(rte_get_tsc_cycles() - start_tsc);
   return work;
 }

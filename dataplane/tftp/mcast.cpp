@@ -5,8 +5,9 @@
 namespace bs::tftp {
 
 namespace {
-// A promoted member that has not answered this many OACKs in a row goes to the back of the
-// queue (when others are waiting) before it is tried again.
+// A master silent for this many timeouts in a row (a promoted one: OACKs unanswered) goes to
+// the back of the queue when others are waiting; one timeout only resends (a lost block or ACK
+// on a lossy link is repaired without changing masters, whose holes differ).
 constexpr uint32_t kPromoteTries = 2;
 }  // namespace
 
@@ -187,7 +188,7 @@ McastOut McastGroup::on_timeout(uint64_t now_us) {
     return out;
   }
   const bool others = members_.size() > 1 && !pxe_;
-  if (others && (!awaiting_ || retries_ >= kPromoteTries)) {
+  if (others && retries_ >= kPromoteTries) {
     // Silent: to the back of the queue; the next member takes over.
     if (!awaiting_) ++m.attempts;
     out.listener = m.peer;

@@ -12,8 +12,9 @@
 // acknowledges the last block it leaves and the next member is promoted (an OACK with mc=1);
 // its first ACK repositions the stream at its own hole, wherever that is, so a member that
 // joined mid-transfer gets the beginning then, and each missed block is sent once for everyone
-// still missing it. A master that goes silent is demoted (an OACK with mc=0, to the back of
-// the queue) so one slow or lossy member cannot stall the rest; a promoted member that never
+// still missing it. A master silent for two timeouts in a row (the first one resends) is
+// demoted (an OACK with mc=0, to the back of the queue) so one slow or lossy member cannot
+// stall the rest; a promoted member that never
 // answers, or a master alone and silent, is dropped after max_retries timeouts. A listener
 // that ACKs the last block leaves at once; any other ACK from a listener is answered with an
 // OACK with mc=0. The transmission ends when no member is left.

@@ -181,6 +181,9 @@ TEST(McastGroup, ASilentMasterIsDemotedAndTheNextOneTakesOver) {
   g.on_ack(peer(1), 1, 1);
   drain(g, 1);  // block 2: the master's ACK never comes
   McastOut out = g.on_timeout(g.deadline_us());
+  EXPECT_FALSE(out.listener);  // the first timeout resends
+  EXPECT_EQ(drain(g, g.deadline_us()).blocks, std::vector<uint64_t>{2});
+  out = g.on_timeout(g.deadline_us());
   ASSERT_TRUE(out.listener);
   EXPECT_EQ(out.listener->ip, peer(1).ip);
   EXPECT_TRUE(out.demoted);
