@@ -7,33 +7,6 @@ namespace bs::bench {
 
 namespace {
 
-// The tsize value of an OACK payload (after the opcode), as TftpClient reads it: the codec
-// only reports that tsize was present.
-std::optional<uint64_t> oack_tsize(proto::Bytes options) {
-  auto cstr = [&](size_t& pos) {
-    size_t end = pos;
-    while (end < options.size() && options[end] != 0) ++end;
-    std::string_view s(reinterpret_cast<const char*>(options.data() + pos), end - pos);
-    pos = end + 1;
-    return s;
-  };
-  size_t pos = 0;
-  while (pos < options.size()) {
-    std::string_view name = cstr(pos), value = cstr(pos);
-    if (name.size() != 5 || (name[0] | 0x20) != 't' || (name[1] | 0x20) != 's' ||
-        (name[2] | 0x20) != 'i' || (name[3] | 0x20) != 'z' || (name[4] | 0x20) != 'e')
-      continue;
-    if (value.empty() || value.size() > 19) return std::nullopt;
-    uint64_t v = 0;
-    for (char c : value) {
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + uint64_t(c - '0');
-    }
-    return v;
-  }
-  return std::nullopt;
-}
-
 void set_bit(std::vector<uint64_t>& bm, uint64_t b) {
   bm[b / 64] |= uint64_t(1) << (b % 64);
 }
@@ -175,8 +148,7 @@ Action McastClient::on_packet(uint16_t server_port, proto::Bytes payload, uint64
         error_code_ = p->error_code;
         return failed(Fail::server_error, 0, false);
       case proto::TftpOp::oack:
-        if (p->options.multicast)
-          return on_oack(server_port, p->options, payload.subspan(2), now_us);
+        if (p->options.multicast) return on_oack(server_port, p->options, now_us);
         [[fallthrough]];
       case proto::TftpOp::data:
         // No multicast (or no options at all): a plain transfer from here on.
@@ -204,16 +176,15 @@ Action McastClient::on_packet(uint16_t server_port, proto::Bytes payload, uint64
   }
 }
 
-Action McastClient::on_oack(uint16_t sport, const proto::TftpOptions& got, proto::Bytes options,
-                            uint64_t now_us) {
+Action McastClient::on_oack(uint16_t sport, const proto::TftpOptions& got, uint64_t now_us) {
   if (got.blksize && (o_.blksize == 0 || *got.blksize > o_.blksize))
     return failed(Fail::bad_oack, proto::kErrOptionRefused, true);
   if (got.windowsize && (o_.windowsize == 0 || *got.windowsize > o_.windowsize))
     return failed(Fail::bad_oack, proto::kErrOptionRefused, true);
   if (got.tsize) {
-    auto t = oack_tsize(options);
-    if (!o_.tsize || !t) return failed(Fail::bad_oack, proto::kErrOptionRefused, true);
-    if (*t != expected_.size()) return failed(Fail::tsize_mismatch, proto::kErrOptionRefused, true);
+    if (!o_.tsize) return failed(Fail::bad_oack, proto::kErrOptionRefused, true);
+    if (got.tsize_value != expected_.size())
+      return failed(Fail::tsize_mismatch, proto::kErrOptionRefused, true);
   }
   auto m = proto::parse_tftp_multicast(*got.multicast);
   if (!m || !is_multicast(m->addr) || m->port == 0)

@@ -155,8 +155,7 @@ class McastClient {
 
  private:
   bool unicast_mode() const { return state_ == State::unicast || !multicast_; }
-  Action on_oack(uint16_t sport, const proto::TftpOptions& got, proto::Bytes options,
-                 uint64_t now_us);
+  Action on_oack(uint16_t sport, const proto::TftpOptions& got, uint64_t now_us);
   Action member_oack(const proto::TftpOptions& got, uint64_t now_us);
   // A listener's group frame that asks for nothing (neither completes, fails nor comes from a
   // stranger): taken without making an Action (the hot path of a big group); false: not one.

@@ -4,38 +4,6 @@
 
 namespace bs::bench {
 
-namespace {
-
-// The tsize value of an OACK payload (after the opcode). The codec reports only that tsize was
-// present (TftpOptions::tsize is a flag), so the value is read here; the packet as a whole has
-// already been validated by proto::parse_tftp.
-std::optional<uint64_t> oack_tsize(proto::Bytes options) {
-  auto cstr = [&](size_t& pos) {
-    size_t end = pos;
-    while (end < options.size() && options[end] != 0) ++end;
-    std::string_view s(reinterpret_cast<const char*>(options.data() + pos), end - pos);
-    pos = end + 1;
-    return s;
-  };
-  size_t pos = 0;
-  while (pos < options.size()) {
-    std::string_view name = cstr(pos), value = cstr(pos);
-    if (name.size() != 5 || (name[0] | 0x20) != 't' || (name[1] | 0x20) != 's' ||
-        (name[2] | 0x20) != 'i' || (name[3] | 0x20) != 'z' || (name[4] | 0x20) != 'e')
-      continue;
-    if (value.empty() || value.size() > 19) return std::nullopt;
-    uint64_t v = 0;
-    for (char c : value) {
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + uint64_t(c - '0');
-    }
-    return v;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 const char* fail_name(Fail f) {
   switch (f) {
     case Fail::none:
@@ -110,7 +78,7 @@ Action TftpClient::on_packet(uint16_t server_port, proto::Bytes payload, uint64_
       error_code_ = p->error_code;
       return failed(Fail::server_error, 0, false);
     case proto::TftpOp::oack:
-      return on_oack(p->options, payload.subspan(2), now_us);
+      return on_oack(p->options, now_us);
     case proto::TftpOp::data:
       if (state_ == State::requested) {
         // No OACK: the server ignored the options (RFC 2347): 512-byte blocks, lock-step.
@@ -125,7 +93,7 @@ Action TftpClient::on_packet(uint16_t server_port, proto::Bytes payload, uint64_
   }
 }
 
-Action TftpClient::on_oack(const proto::TftpOptions& got, proto::Bytes options, uint64_t now_us) {
+Action TftpClient::on_oack(const proto::TftpOptions& got, uint64_t now_us) {
   if (state_ == State::receiving) {
     // Our ACK 0 was lost and the server sent its OACK again; after DATA it is stale.
     if (next_ != 1) return {};
@@ -138,8 +106,8 @@ Action TftpClient::on_oack(const proto::TftpOptions& got, proto::Bytes options, 
   if (got.windowsize && (o_.windowsize == 0 || *got.windowsize > o_.windowsize))
     return failed(Fail::bad_oack, proto::kErrOptionRefused, true);
   if (got.tsize) {
-    tsize_ = oack_tsize(options);
-    if (!o_.tsize || !tsize_) return failed(Fail::bad_oack, proto::kErrOptionRefused, true);
+    tsize_ = got.tsize_value;
+    if (!o_.tsize) return failed(Fail::bad_oack, proto::kErrOptionRefused, true);
     if (*tsize_ != expected_.size())
       return failed(Fail::tsize_mismatch, proto::kErrOptionRefused, true);
   }

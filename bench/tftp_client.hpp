@@ -99,7 +99,7 @@ class TftpClient {
  private:
   static uint16_t wire(uint64_t index) { return uint16_t(index & 0xffff); }
   Action on_data(uint16_t block, proto::Bytes data, uint64_t now_us);
-  Action on_oack(const proto::TftpOptions& got, proto::Bytes options, uint64_t now_us);
+  Action on_oack(const proto::TftpOptions& got, uint64_t now_us);
   Action ack(Action::Why why, uint64_t now_us);
   Action failed(Fail f, uint16_t code, bool tell_server);
 

@@ -49,6 +49,7 @@ void apply_option(TftpOptions& o, std::string_view name, std::string_view value)
     if (*v >= kTftpMinBlksize && *v <= kTftpMaxBlksize) o.blksize = uint16_t(*v);
   } else if (iequals(name, "tsize")) {
     o.tsize = true;
+    o.tsize_value = *v;
   } else if (iequals(name, "timeout")) {
     if (*v >= 1 && *v <= 255) o.timeout = uint8_t(*v);
   } else if (iequals(name, "windowsize")) {

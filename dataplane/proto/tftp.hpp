@@ -31,7 +31,8 @@ enum TftpError : uint16_t {
 // (RFC 2347: the server ignores options it does not accept); unknown options are ignored.
 struct TftpOptions {
   std::optional<uint16_t> blksize;     // 8..65464
-  bool tsize = false;                  // tsize requested (value ignored for RRQ)
+  bool tsize = false;                  // tsize present (servers ignore a request's value)
+  uint64_t tsize_value = 0;            // its value: an OACK's file size
   std::optional<uint8_t> timeout;      // seconds 1..255
   std::optional<uint16_t> windowsize;  // 1..65535
   // RFC 2090: in a request, present (its value is empty); in an OACK, "addr,port,mc"

@@ -194,6 +194,7 @@ TEST(TftpWriter, OackRoundTrip) {
   EXPECT_EQ(p->op, TftpOp::oack);
   EXPECT_EQ(p->options.blksize, 1432);
   EXPECT_TRUE(p->options.tsize);
+  EXPECT_EQ(p->options.tsize_value, 9437184u);  // the value too (clients check it)
   o.timeout = 2;
   o.windowsize = 8;
   o.tsize = 0;
