@@ -156,8 +156,8 @@ class Worker final : public EventSink {
                   const proto::TftpOptions& options, cache::FileSlot* slot);
   void handle_mtftp_request(rte_mbuf* m, const proto::UdpFrame& f);
   void handle_mcast_session(rte_mbuf* m, const proto::UdpFrame& f);
-  McastSlot* mc_open(uint32_t index, const proto::TftpPath& path, uint16_t blksize, bool pxe,
-                     cache::FileSlot* slot);
+  McastSlot* mc_open(uint32_t index, proto::Ip4 addr, const proto::TftpPath& path, uint16_t blksize,
+                     bool pxe, cache::FileSlot* slot);
   void mc_start(McastSlot& g, cache::Blob* blob);  // the file is in memory: joins proceed
   void mc_join(McastSlot& g, const PendingJoin& j);
   void mc_apply(McastSlot& g, const tftp::McastOut& out);

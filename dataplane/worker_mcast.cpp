@@ -70,7 +70,7 @@ bool Worker::mc_request(const tftp::Peer& peer, const proto::TftpPath& path,
     if (s)
       for (const snap::MtftpFile& f : s->mtftp) mtftp |= f.client_port == port;
     if (mtftp) continue;
-    McastSlot* g = mc_open(i, path, blksize, false, slot);
+    McastSlot* g = mc_open(i, c_.mcast.first + i, path, blksize, false, slot);
     if (!g) return false;
     n_.tftp_requests_mcast.add();
     if (g->active)
@@ -117,9 +117,8 @@ void Worker::handle_mtftp_request(rte_mbuf* m, const proto::UdpFrame& f) {
   cache::Blob* blob = slot->blob.load(std::memory_order_acquire);
   if (blob && blob->size / proto::kTftpDefaultBlksize + 1 > tftp::kMaxBlocks)
     return refuse(proto::kErrUndefined, "file too large for MTFTP (65535 blocks of 512 bytes)");
-  McastSlot* s = mc_open(index, path, proto::kTftpDefaultBlksize, true, slot);
+  McastSlot* s = mc_open(index, mf->group, path, proto::kTftpDefaultBlksize, true, slot);
   if (!s) return refuse(proto::kErrUndefined, "server busy, try again");
-  s->addr = mf->group;
   n_.tftp_requests_mcast.add();
   const PendingJoin j{peer, {}};
   if (s->active)
@@ -129,13 +128,13 @@ void Worker::handle_mtftp_request(rte_mbuf* m, const proto::UdpFrame& f) {
   rte_pktmbuf_free(m);
 }
 
-Worker::McastSlot* Worker::mc_open(uint32_t index, const proto::TftpPath& path, uint16_t blksize,
-                                   bool pxe, cache::FileSlot* slot) {
+Worker::McastSlot* Worker::mc_open(uint32_t index, proto::Ip4 addr, const proto::TftpPath& path,
+                                   uint16_t blksize, bool pxe, cache::FileSlot* slot) {
   McastSlot& g = mc_[index];
   g.open = true;
   g.active = false;
   g.pxe = pxe;
-  g.addr = c_.mcast.first + index;
+  g.addr = addr;
   g.port = uint16_t(c_.mcast.port_min + index);
   g.blksize = blksize;
   g.path = path;

@@ -36,8 +36,7 @@ Member* McastGroup::find(const Peer& p) {
 Member* McastGroup::join(const Peer& p, uint16_t window, const proto::TftpOack& oack,
                          uint64_t now_us) {
   if (Member* m = find(p)) return m;
-  members_.push_back(
-      Member{p, pxe_ ? uint16_t(1) : std::max<uint16_t>(window, 1), oack, 0, now_us});
+  members_.push_back(Member{p, pxe_ ? uint16_t(1) : std::max<uint16_t>(window, 1), oack, 0});
   if (members_.size() == 1) {
     if (pxe_) {
       open(1);  // no OACK: block 1 at once

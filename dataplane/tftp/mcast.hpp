@@ -43,7 +43,6 @@ struct Member {
   uint16_t window = 1;    // its windowsize (1: none negotiated)
   proto::TftpOack oack;   // the options it was told (multicast: set by the worker)
   uint32_t attempts = 0;  // OACKs with mc=1 sent since its last ACK (promotion attempts)
-  uint64_t joined_us = 0;
 };
 
 // What the worker does after a call: send an OACK with mc=1 to master(), an OACK with mc=0 to
