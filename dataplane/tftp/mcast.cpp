@@ -126,8 +126,11 @@ std::optional<McastOut> McastGroup::on_ack(const Peer& from, uint16_t block, uin
     // Every block of the new window already on the wire: the timer runs from now.
     deadline_us_ = next_ > window_end_ ? now_us + rto_.backed_off(0) : 0;
     timed_us_ = 0;
-  } else if (!pxe_ && n + 1 == base_ && next_ > base_ && goback_ != base_) {
-    goback_ = base_;  // the master reports a hole at base: once per hole
+  } else if (m->window > 1 && n + 1 == base_ && next_ > base_ && goback_ != base_) {
+    // The master reports a hole at base: once per hole. Not in lock-step (and PXE is): there a
+    // duplicate ACK is an answer to a resent block, and resending again on it would double
+    // the traffic (Sorcerer's Apprentice); the timer recovers.
+    goback_ = base_;
     next_ = base_;
     timed_us_ = 0;
     deadline_us_ = 0;

@@ -150,6 +150,23 @@ TEST(McastGroup, WindowsSlideAndAHoleGoesBackOnce) {
   EXPECT_TRUE(out && out->empty);
 }
 
+TEST(McastGroup, LockStepDuplicateAcksResendNothing) {
+  McastGroup g = group();
+  g.join(peer(1), 1, {}, 0);
+  g.on_ack(peer(1), 0, 0);
+  drain(g, 0);
+  g.on_ack(peer(1), 1, 1);
+  EXPECT_EQ(drain(g, 1).blocks, std::vector<uint64_t>{2});
+  // Block 2 resent on a (spurious) timeout, the master's ACK 1 was on its way, then its ACK 2.
+  g.on_timeout(g.deadline_us());
+  EXPECT_EQ(drain(g, 2).blocks, std::vector<uint64_t>{2});
+  g.on_ack(peer(1), 2, 3);
+  EXPECT_EQ(drain(g, 3).blocks, std::vector<uint64_t>{3});
+  // The answer to the resent block 2: ACK 2 again. Nothing is sent again (Sorcerer's Apprentice).
+  g.on_ack(peer(1), 2, 4);
+  EXPECT_FALSE(g.has_pending());
+}
+
 TEST(McastGroup, SilenceResendsTheWindowWithBackoffThenDropsALoneMaster) {
   McastGroup g = group();
   g.join(peer(1), 2, {}, 0);
