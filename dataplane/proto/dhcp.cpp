@@ -85,6 +85,126 @@ bool walk_options(DhcpMessage& m, Bytes area, uint8_t& overload, bool allow_over
   return true;  // no END: tolerated, the area simply ends
 }
 
+// The fixed part of a BOOTP message (236 bytes) and the magic cookie.
+void write_fixed(Writer& w, uint8_t op, uint32_t xid, uint16_t secs, uint16_t flags, Ip4 ciaddr,
+                 Ip4 yiaddr, Ip4 siaddr, Ip4 giaddr, const Mac& chaddr, std::string_view sname_in,
+                 std::string_view file_in) {
+  w.u8(op);
+  w.u8(1);  // Ethernet
+  w.u8(6);
+  w.u8(0);  // hops
+  w.u32(xid);
+  w.u16(secs);
+  w.u16(flags);
+  w.u32(ciaddr);
+  w.u32(yiaddr);
+  w.u32(siaddr);
+  w.u32(giaddr);
+  w.bytes(Bytes(chaddr.b.data(), chaddr.b.size()));
+  w.zeros(16 - chaddr.b.size());
+  const std::string_view sname = sname_in.substr(0, kSnameLen - 1);
+  w.str(sname);
+  w.zeros(kSnameLen - sname.size());
+  const std::string_view file = file_in.substr(0, kFileLen - 1);
+  w.str(file);
+  w.zeros(kFileLen - file.size());
+  w.u32(kDhcpMagic);
+}
+
+// A fixed-size name field up to its first NUL.
+std::string_view field_str(Bytes f) {
+  size_t n = 0;
+  while (n < f.size() && f[n] != 0) ++n;
+  return std::string_view(reinterpret_cast<const char*>(f.data()), n);
+}
+
+std::string_view as_str(Bytes b) {
+  return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+// Records one option of a BOOTREPLY in r (as take_option does for requests: invalid lengths
+// are ignored, the first valid instance wins).
+void take_reply_option(DhcpReply& r, uint8_t code, Bytes v, uint8_t& overload) {
+  auto ip = [&](std::optional<Ip4>& o) {
+    if (v.size() == 4 && !o) o = load32(v.data());
+  };
+  auto view = [&](Bytes& o) {
+    if (o.empty()) o = v;
+  };
+  switch (code) {
+    case opt::kMessageType:
+      if (v.size() == 1 && r.type == 0) r.type = v[0];
+      break;
+    case opt::kOverload:
+      if (v.size() == 1 && v[0] >= 1 && v[0] <= 3 && overload == 0) overload = v[0];
+      break;
+    case opt::kServerId:
+      ip(r.server_id);
+      break;
+    case opt::kSubnetMask:
+      ip(r.subnet_mask);
+      break;
+    case opt::kRouter:
+      if (v.size() >= 4 && v.size() % 4 == 0 && !r.router) r.router = load32(v.data());
+      break;
+    case opt::kDns:
+      if (v.size() >= 4 && v.size() % 4 == 0 && r.dns.empty()) r.dns = v;
+      break;
+    case opt::kLeaseTime:
+      if (v.size() == 4 && !r.lease_time) r.lease_time = load32(v.data());
+      break;
+    case opt::kVendorSpecific:
+      view(r.vendor_specific);
+      break;
+    case opt::kVendorClass:
+      view(r.vendor_class);
+      break;
+    case opt::kTftpServer:
+      view(r.tftp_server);
+      break;
+    case opt::kBootfile:
+      view(r.bootfile);
+      break;
+    case opt::kMessage:
+      view(r.message);
+      break;
+    case opt::kPxelinuxMagic:
+      if (v.size() == 4 && load32(v.data()) == 0xf100747e) r.pxelinux_magic = true;
+      break;
+    case opt::kPxelinuxConfigFile:
+      view(r.pxelinux_config);
+      break;
+    case opt::kPxelinuxPathPrefix:
+      view(r.pxelinux_path_prefix);
+      break;
+    case opt::kPxelinuxRebootTime:
+      if (v.size() == 4 && !r.pxelinux_reboot_s) r.pxelinux_reboot_s = load32(v.data());
+      break;
+    default:
+      break;
+  }
+}
+
+// walk_options for a BOOTREPLY.
+bool walk_reply_options(DhcpReply& r, Bytes area, uint8_t& overload, bool allow_overload) {
+  size_t i = 0;
+  while (i < area.size()) {
+    const uint8_t code = area[i];
+    if (code == opt::kEnd) return true;
+    if (code == opt::kPad) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= area.size()) return false;
+    const size_t len = area[i + 1];
+    if (len > area.size() - i - 2) return false;
+    uint8_t ignored = 0;
+    take_reply_option(r, code, area.subspan(i + 2, len), allow_overload ? overload : ignored);
+    i += 2 + len;
+  }
+  return true;
+}
+
 }  // namespace
 
 const char* dhcp_type_name(uint8_t t) {
@@ -156,26 +276,12 @@ Result<DhcpMessage> parse_dhcp(Bytes p) {
 }
 
 DhcpWriter::DhcpWriter(MutBytes out, const DhcpReplyHeader& h) : w_(out) {
-  w_.u8(2);  // BOOTREPLY
-  w_.u8(1);  // Ethernet
-  w_.u8(6);
-  w_.u8(0);  // hops
-  w_.u32(h.xid);
-  w_.u16(0);  // secs
-  w_.u16(h.flags);
-  w_.u32(h.ciaddr);
-  w_.u32(h.yiaddr);
-  w_.u32(h.siaddr);
-  w_.u32(h.giaddr);
-  w_.bytes(Bytes(h.chaddr.b.data(), h.chaddr.b.size()));
-  w_.zeros(16 - h.chaddr.b.size());
-  const std::string_view sname = h.sname.substr(0, kSnameLen - 1);
-  w_.str(sname);
-  w_.zeros(kSnameLen - sname.size());
-  const std::string_view file = h.file.substr(0, kFileLen - 1);
-  w_.str(file);
-  w_.zeros(kFileLen - file.size());
-  w_.u32(kDhcpMagic);
+  write_fixed(w_, 2, h.xid, 0, h.flags, h.ciaddr, h.yiaddr, h.siaddr, h.giaddr, h.chaddr, h.sname,
+              h.file);  // BOOTREPLY
+}
+
+DhcpWriter::DhcpWriter(MutBytes out, const DhcpRequestHeader& h) : w_(out) {
+  write_fixed(w_, 1, h.xid, h.secs, h.flags, h.ciaddr, 0, 0, 0, h.chaddr, {}, {});  // BOOTREQUEST
 }
 
 void DhcpWriter::add(uint8_t code, Bytes value) {
@@ -203,10 +309,60 @@ void DhcpWriter::add_u32(uint8_t code, uint32_t v) {
   add(code, Bytes(b, 4));
 }
 
+void DhcpWriter::add_u16(uint8_t code, uint16_t v) {
+  uint8_t b[2];
+  store16(b, v);
+  add(code, Bytes(b, 2));
+}
+
 size_t DhcpWriter::finish() {
   w_.u8(opt::kEnd);
   if (w_.size() < kBootpMinReply) w_.zeros(kBootpMinReply - w_.size());
   return w_.ok() ? w_.size() : 0;
+}
+
+std::string_view DhcpReply::boot_file() const {
+  return bootfile.empty() ? file : as_str(bootfile);
+}
+
+std::string_view DhcpReply::server_name() const {
+  return tftp_server.empty() ? sname : as_str(tftp_server);
+}
+
+Result<DhcpReply> parse_dhcp_reply(Bytes p) {
+  if (p.size() < kBootpFixedLen) return Drop::dhcp_short;
+  DhcpReply r;
+  r.op = p[0];
+  r.htype = p[1];
+  r.hlen = p[2];
+  r.hops = p[3];
+  if (r.op != 2) return Drop::dhcp_not_request;  // not a BOOTREPLY
+  if (r.htype != 1 || r.hlen != 6) return Drop::dhcp_hw_type;
+  if (p.size() < kDhcpMinLen) return Drop::dhcp_short;
+  if (load32(p.data() + kBootpFixedLen) != kDhcpMagic) return Drop::dhcp_magic;
+  r.xid = load32(p.data() + 4);
+  r.secs = load16(p.data() + 8);
+  r.flags = load16(p.data() + 10);
+  r.ciaddr = load32(p.data() + 12);
+  r.yiaddr = load32(p.data() + 16);
+  r.siaddr = load32(p.data() + 20);
+  r.giaddr = load32(p.data() + 24);
+  std::memcpy(r.chaddr.b.data(), p.data() + 28, 6);
+
+  uint8_t overload = 0;
+  if (!walk_reply_options(r, p.subspan(kDhcpMinLen), overload, true))
+    return Drop::dhcp_option_overrun;
+  const Bytes file = p.subspan(kFileOff, kFileLen), sname = p.subspan(kSnameOff, kSnameLen);
+  // RFC 2131 §4.1 / RFC 3396: 'file' is read before 'sname'.
+  if ((overload & 1) && !walk_reply_options(r, file, overload, false))
+    return Drop::dhcp_option_overrun;
+  if ((overload & 2) && !walk_reply_options(r, sname, overload, false))
+    return Drop::dhcp_option_overrun;
+  r.overload = overload;
+  if (!(overload & 1)) r.file = field_str(file);
+  if (!(overload & 2)) r.sname = field_str(sname);
+  if (r.type == 0) return Drop::dhcp_no_type;
+  return r;
 }
 
 }  // namespace bs::proto

@@ -1,4 +1,5 @@
-// DHCP (RFC 2131/2132) codec: a bounds-checked parser into a view, and an option writer.
+// DHCP (RFC 2131/2132) codec: bounds-checked parsers into views (BOOTREQUESTs for the server,
+// BOOTREPLYs for the bench's simulated clients) and a message writer (either op).
 #pragma once
 #include <optional>
 
@@ -57,6 +58,11 @@ enum : uint8_t {
   kClientNdi = 94,
   kClientUuid = 97,
   kIpxeEncap = 175,  // iPXE's encapsulated options: sent only by iPXE
+  // PXELINUX (RFC 5071)
+  kPxelinuxMagic = 208,       // F1:00:74:7E
+  kPxelinuxConfigFile = 209,  // the configuration file to load
+  kPxelinuxPathPrefix = 210,  // prefix of relative file names
+  kPxelinuxRebootTime = 211,  // seconds before rebooting when nothing boots
   kEnd = 255,
 };
 }  // namespace opt
@@ -97,14 +103,26 @@ struct DhcpReplyHeader {
   std::string_view file;   // <= 127 bytes, else truncated
 };
 
-// Writes a BOOTREPLY: header, magic cookie, then options appended with add*(), then finish()
-// appends END and pads to the 300-byte BOOTP minimum. size() is 0 on overflow.
+// Fixed part of a BOOTREQUEST (what a client sends; yiaddr, siaddr, giaddr are 0, sname and
+// file empty).
+struct DhcpRequestHeader {
+  uint32_t xid = 0;
+  uint16_t secs = 0, flags = 0;
+  Ip4 ciaddr = 0;
+  Mac chaddr;
+};
+
+// Writes a BOOTREPLY (or, from a DhcpRequestHeader, a BOOTREQUEST): header, magic cookie, then
+// options appended with add*(), then finish() appends END and pads to the 300-byte BOOTP
+// minimum. finish() returns 0 on overflow.
 class DhcpWriter {
  public:
   DhcpWriter(MutBytes out, const DhcpReplyHeader& h);
+  DhcpWriter(MutBytes out, const DhcpRequestHeader& h);
   void add(uint8_t code, Bytes value);  // values over 255 bytes are split (RFC 3396)
   void add_str(uint8_t code, std::string_view v);
   void add_u8(uint8_t code, uint8_t v);
+  void add_u16(uint8_t code, uint16_t v);
   void add_u32(uint8_t code, uint32_t v);
   void add_ip(uint8_t code, Ip4 v) { add_u32(code, v); }
   size_t finish();
@@ -112,5 +130,48 @@ class DhcpWriter {
  private:
   Writer w_;
 };
+
+// A parsed BOOTREPLY, as a client reads it: the fixed fields, the options a PXE client and
+// PXELINUX use, and the boot file and server names from wherever they are (options, or the
+// sname/file fields when not overloaded). Spans and views point into the buffer given to
+// parse_dhcp_reply.
+struct DhcpReply {
+  uint8_t op = 0, htype = 0, hlen = 0, hops = 0;
+  uint32_t xid = 0;
+  uint16_t secs = 0, flags = 0;
+  Ip4 ciaddr = 0, yiaddr = 0, siaddr = 0, giaddr = 0;
+  Mac chaddr;
+  uint8_t type = 0;                           // option 53
+  uint8_t overload = 0;                       // option 52 (1: file, 2: sname, 3: both), 0 if absent
+  std::optional<Ip4> server_id;               // 54
+  std::optional<Ip4> subnet_mask;             // 1
+  std::optional<Ip4> router;                  // 3, the first address
+  Bytes dns;                                  // 6: addresses, 4 bytes each (a whole number of them)
+  std::optional<uint32_t> lease_time;         // 51, seconds (0xffffffff: infinite)
+  Bytes vendor_specific;                      // 43 (PXE: encapsulated options, RFC 4578 / PXE 2.1)
+  Bytes vendor_class;                         // 60 ("PXEClient" from a PXE server)
+  Bytes tftp_server;                          // 66, as sent (a name or a dotted quad)
+  Bytes bootfile;                             // 67
+  Bytes message;                              // 56 (a NAK's reason)
+  bool pxelinux_magic = false;                // 208 present with F1:00:74:7E
+  Bytes pxelinux_config;                      // 209
+  Bytes pxelinux_path_prefix;                 // 210
+  std::optional<uint32_t> pxelinux_reboot_s;  // 211
+  // The sname and file fields up to their first NUL; empty when overloaded (they hold options).
+  std::string_view sname, file;
+  bool broadcast() const { return flags & kBootpBroadcastFlag; }
+  // Option 67 when present, else the file field.
+  std::string_view boot_file() const;
+  // Option 66 when present, else the sname field.
+  std::string_view server_name() const;
+};
+
+// Accepts BOOTREPLYs only (op 2, htype 1, hlen 6; op 1 gives dhcp_not_request, which here
+// reads "not the op expected"), with the magic cookie and a message type. Honours option
+// overload (52): 'file', then 'sname' are walked as options and are not names. Every option is
+// length-checked (fixed-size options of another length are ignored as if absent, the first
+// valid instance wins; an option running past its area fails with dhcp_option_overrun). Values
+// split over several instances (RFC 3396) are not joined: the first instance is taken.
+Result<DhcpReply> parse_dhcp_reply(Bytes payload);
 
 }  // namespace bs::proto
