@@ -104,10 +104,16 @@ void DpdkPort::close() {
   cur_ = nullptr;
   if (!txq_.empty()) rte_pktmbuf_free_bulk(txq_.data(), unsigned(txq_.size()));
   txq_.clear();
+  if (!held_.empty()) rte_pktmbuf_free_bulk(held_.data(), unsigned(held_.size()));
+  held_.clear();
   if (open_) {
     rte_eth_dev_stop(id_);
     rte_eth_dev_close(id_);
     open_ = false;
+  }
+  if (eal_cleanup_) {
+    rte_eal_cleanup();
+    eal_cleanup_ = false;
   }
 }
 
@@ -115,14 +121,48 @@ DpdkPort::~DpdkPort() {
   close();
 }
 
+size_t DpdkPort::rx(proto::MutBytes* frames, size_t n) {
+  if (!held_.empty()) rte_pktmbuf_free_bulk(held_.data(), unsigned(held_.size()));
+  held_.resize(std::min<size_t>(n, UINT16_MAX));
+  if (held_.empty()) return 0;
+  const uint16_t got = rte_eth_rx_burst(id_, 0, held_.data(), uint16_t(held_.size()));
+  held_.resize(got);
+  size_t k = 0;
+  for (rte_mbuf* m : held_) {
+    if (m->nb_segs != 1) {
+      ++rx_multiseg_;
+      continue;
+    }
+    frames[k++] = proto::MutBytes(rte_pktmbuf_mtod(m, uint8_t*), m->data_len);
+    ++rx_frames_;
+    rx_bytes_ += m->data_len;
+  }
+  return k;
+}
+
+uint16_t DpdkPort::rx_mbufs(rte_mbuf** pkts, uint16_t n) {
+  const uint16_t got = rte_eth_rx_burst(id_, 0, pkts, n);
+  for (uint16_t i = 0; i < got; ++i) rx_bytes_ += pkts[i]->pkt_len;
+  rx_frames_ += got;
+  return got;
+}
+
 proto::MutBytes DpdkPort::frame() {
-  if (txq_.size() >= kTxQueueMax) return {};
+  if (txq_.size() >= kTxQueueMax) flush();
+  if (txq_.size() >= kTxQueueMax) {
+    ++tx_no_room_;
+    return {};
+  }
   if (!cur_) cur_ = rte_pktmbuf_alloc(pool_);
-  if (!cur_) return {};
+  if (!cur_) {
+    ++tx_no_room_;
+    return {};
+  }
   return proto::MutBytes(rte_pktmbuf_mtod(cur_, uint8_t*), rte_pktmbuf_tailroom(cur_));
 }
 
 void DpdkPort::send(size_t len) {
+  if (!cur_) return;  // frame() gave no room
   cur_->data_len = uint16_t(len);
   cur_->pkt_len = uint32_t(len);
   txq_.push_back(cur_);
@@ -133,8 +173,28 @@ void DpdkPort::send(size_t len) {
 void DpdkPort::flush() {
   if (txq_.empty()) return;
   uint16_t n = uint16_t(std::min<size_t>(txq_.size(), UINT16_MAX));
+  // The lengths first: the PMD may free the mbufs it takes at once.
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) bytes += txq_[i]->pkt_len;
   uint16_t sent = rte_eth_tx_burst(id_, 0, txq_.data(), n);
+  if (sent == n) {
+    tx_bytes_ += bytes;
+  } else {
+    for (uint16_t i = sent; i < n; ++i) bytes -= txq_[i]->pkt_len;
+    tx_bytes_ += bytes;
+  }
+  tx_frames_ += sent;
   txq_.erase(txq_.begin(), txq_.begin() + sent);
+}
+
+nlohmann::json DpdkPort::counters() const {
+  const rte_eth_stats ps = stats();
+  return {{"backend", "dpdk"},        {"name", name_},           {"mac", mac_.str()},
+          {"rx_frames", rx_frames_},  {"rx_bytes", rx_bytes_},   {"rx_multiseg", rx_multiseg_},
+          {"tx_frames", tx_frames_},  {"tx_bytes", tx_bytes_},   {"tx_no_room", tx_no_room_},
+          {"tx_queued", txq_.size()}, {"ipackets", ps.ipackets}, {"opackets", ps.opackets},
+          {"ibytes", ps.ibytes},      {"obytes", ps.obytes},     {"imissed", ps.imissed},
+          {"ierrors", ps.ierrors},    {"oerrors", ps.oerrors},   {"rx_nombuf", ps.rx_nombuf}};
 }
 
 rte_eth_stats DpdkPort::stats() const {

@@ -5,14 +5,6 @@
 
 namespace bs::bench {
 
-double percentile(std::vector<uint32_t> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = size_t(std::ceil(p / 100.0 * double(v.size())));
-  rank = std::clamp<size_t>(rank, 1, v.size());
-  return v[rank - 1];
-}
-
 Summary summarize(const TftpRun& run) {
   const RunStats& st = run.stats();
   Summary s;

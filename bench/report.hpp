@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "percentile.hpp"
 #include "tftp_run.hpp"
 
 namespace bs::bench {
@@ -22,8 +23,6 @@ struct Summary {
   double latency_ms_p50 = 0, latency_ms_p99 = 0, latency_ms_max = 0;
 };
 
-// Nearest-rank percentile (p in 0..100) of unsorted values; 0 for none.
-double percentile(std::vector<uint32_t> v, double p);
 Summary summarize(const TftpRun& run);
 
 // Everything: the summary, failure reasons, the client and frame counters, and `extra` (the

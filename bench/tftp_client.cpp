@@ -35,6 +35,11 @@ void TftpClient::reset(const ClientOptions& o, std::string_view filename, proto:
   expected_ = expected;
 }
 
+void TftpClient::keep(std::string* out) {
+  kept_ = out;
+  if (kept_) kept_->clear();
+}
+
 Action TftpClient::start(uint64_t now_us) {
   state_ = State::requested;
   deadline_us_ = now_us + o_.timeout_us;
@@ -108,7 +113,7 @@ Action TftpClient::on_oack(const proto::TftpOptions& got, uint64_t now_us) {
   if (got.tsize) {
     tsize_ = got.tsize_value;
     if (!o_.tsize) return failed(Fail::bad_oack, proto::kErrOptionRefused, true);
-    if (*tsize_ != expected_.size())
+    if (o_.verify && *tsize_ != expected_.size())
       return failed(Fail::tsize_mismatch, proto::kErrOptionRefused, true);
   }
   blksize_ = got.blksize.value_or(proto::kTftpDefaultBlksize);
@@ -136,17 +141,21 @@ Action TftpClient::on_data(uint16_t block, proto::Bytes data, uint64_t now_us) {
   }
   if (data.size() > blksize_) return failed(Fail::protocol, proto::kErrIllegalOp, true);
   const uint64_t offset = (next_ - 1) * blksize_;
-  if (offset + data.size() > expected_.size())
-    return failed(Fail::too_long, proto::kErrUndefined, true);
-  if (!data.empty() && std::memcmp(expected_.data() + offset, data.data(), data.size()) != 0)
+  // Without verify, a tsize offered is the size to hold the data to.
+  const uint64_t size = o_.verify ? expected_.size() : tsize_.value_or(UINT64_MAX);
+  if (offset + data.size() > size) return failed(Fail::too_long, proto::kErrUndefined, true);
+  if (o_.verify && !data.empty() &&
+      std::memcmp(expected_.data() + offset, data.data(), data.size()) != 0)
     return failed(Fail::corrupt, proto::kErrUndefined, true);
+  if (kept_) kept_->append(reinterpret_cast<const char*>(data.data()), data.size());
   ++next_;
   bytes_ += data.size();
   retries_ = 0;
   acked_ = false;
   deadline_us_ = now_us + o_.timeout_us;
   if (data.size() < blksize_) {
-    if (bytes_ != expected_.size()) return failed(Fail::short_file, proto::kErrUndefined, true);
+    if (bytes_ != size && (o_.verify || tsize_))
+      return failed(Fail::short_file, proto::kErrUndefined, true);
     Action a = ack(Action::Why::last, now_us);
     state_ = State::done;
     return a;

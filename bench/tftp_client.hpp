@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "dataplane/proto/tftp.hpp"
@@ -25,6 +26,9 @@ struct ClientOptions {
   bool tsize = true;              // request tsize and check it against the expected size
   uint64_t timeout_us = 2000000;  // re-send after this long without progress
   uint32_t max_retries = 5;       // re-sends in a row before the transfer fails
+  // false: the content is not known in advance (a storm against any server): nothing is
+  // compared, tsize (when offered) is the size the data must have, and keep() may collect it.
+  bool verify = true;
 };
 
 // Why a transfer failed. Keep fail_name() in step.
@@ -73,6 +77,8 @@ class TftpClient {
 
   // A new transfer of filename whose content must be expected (both outlive the client).
   void reset(const ClientOptions& o, std::string_view filename, proto::Bytes expected);
+  // Without verify: appends the data received in order to *out (cleared here; null: not kept).
+  void keep(std::string* out);
   // Sends the RRQ.
   Action start(uint64_t now_us);
   // A UDP payload from the server's port server_port.
@@ -106,6 +112,7 @@ class TftpClient {
   ClientOptions o_;
   std::string_view filename_;
   proto::Bytes expected_;
+  std::string* kept_ = nullptr;
   std::optional<uint64_t> tsize_;
   ClientStats stats_;
   uint64_t next_ = 1;  // index of the next block expected (1-based, never wraps)

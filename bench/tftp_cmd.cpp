@@ -250,7 +250,7 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
     while (!run.finished() && !g_stop.load(std::memory_order_relaxed)) {
       const uint64_t t = rte_rdtsc();
       const uint64_t now = t / per_us;
-      const uint16_t n = port.rx(pkts, kBurst);
+      const uint16_t n = port.rx_mbufs(pkts, kBurst);
       for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         if (m->nb_segs == 1)
@@ -290,7 +290,7 @@ int run_tftp(const TftpCommand& c, const std::string& prog) {
     // last block and ACK it at once) may still sit in the port's ring: give the server 200 ms
     // to take them before the port closes, dropping whatever comes meanwhile.
     for (const uint64_t end = rte_rdtsc() + hz / 5; rte_rdtsc() < end && !g_stop.load();) {
-      const uint16_t n = port.rx(pkts, kBurst);
+      const uint16_t n = port.rx_mbufs(pkts, kBurst);
       if (n) rte_pktmbuf_free_bulk(pkts, n);
       port.flush();
     }

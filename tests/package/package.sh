@@ -111,7 +111,7 @@ if [[ $(status_of bootstorm) != installed ]]; then
     tap_bail "the package did not install" "$(tail -n 30 "$logdir/install.log")"
 fi
 
-for f in /usr/bin/bootstorm-dataplane /usr/bin/bootstorm-control /usr/bin/bootstorm-ctl; do
+for f in /usr/bin/bootstorm-dataplane /usr/bin/bootstorm-control /usr/bin/bootstorm-ctl /usr/bin/bootstorm-bench; do
     tap_check "$f installed and runs (--help)" "$f" --help
     missing=$(ldd "$f" 2>&1 | grep 'not found' || true)
     tap_is "$f: every shared library found" "$missing" ""

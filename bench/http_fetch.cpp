@@ -1,0 +1,766 @@
+#include "http_fetch.hpp"
+
+#include <http_parser.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <cstring>
+#include <future>
+#include <random>
+
+// lwIP's headers declare the port's functions (sys_lock_tcpip_core, in lwipopts.h) without
+// extern "C" of their own.
+extern "C" {
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/ip4.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "netif/ethernet.h"
+}
+
+namespace bs::bench {
+
+using proto::Bytes;
+using Fetch = HttpClients::Fetch;
+
+namespace {
+
+// lwIP's core lock: every raw-API call, and everything the callbacks touch, is under it.
+struct CoreLock {
+  CoreLock() { sys_lock_tcpip_core(); }
+  ~CoreLock() { sys_unlock_tcpip_core(); }
+  CoreLock(const CoreLock&) = delete;
+  CoreLock& operator=(const CoreLock&) = delete;
+};
+
+void start_lwip() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::promise<void> ready;
+    tcpip_init([](void* arg) { static_cast<std::promise<void>*>(arg)->set_value(); }, &ready);
+    ready.get_future().wait();
+  });
+}
+
+constexpr size_t kProcessNetifs = 250;  // lwIP numbers netifs 0..254; leave room for others
+constexpr size_t kMinFrame = 60;        // Ethernet's minimum without the FCS: pad to it
+constexpr uint32_t kArpRetryMs = 1000;
+constexpr size_t kArpQueue = 4;  // segments kept per peer while its MAC is unknown
+
+bool seq_lt(uint32_t a, uint32_t b) {
+  return int32_t(a - b) < 0;
+}
+
+const char* lwip_err_text(err_t e) {
+  switch (e) {
+    case ERR_ABRT:
+      return "connection aborted (lwIP gave up retransmitting)";
+    case ERR_RST:
+      return "connection reset";
+    case ERR_CLSD:
+      return "connection closed";
+    case ERR_MEM:
+      return "out of memory";
+    case ERR_BUF:
+      return "no buffer (or no free local port)";
+    case ERR_RTE:
+      return "no route";
+    case ERR_USE:
+      return "address in use";
+    case ERR_CONN:
+      return "not connected";
+    case ERR_TIMEOUT:
+      return "timeout";
+    default:
+      return "lwIP error";
+  }
+}
+
+}  // namespace
+
+std::optional<HttpUrl> parse_http_url(std::string_view url, std::string* error) {
+  auto fail = [&](const char* why) -> std::optional<HttpUrl> {
+    if (error) *error = std::string("bad URL '") + std::string(url) + "': " + why;
+    return std::nullopt;
+  };
+  constexpr std::string_view kScheme = "http://";
+  if (url.size() < kScheme.size()) return fail("not http://");
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(url[i])) != kScheme[i]) return fail("not http://");
+  std::string_view rest = url.substr(kScheme.size());
+  size_t slash = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  if (size_t hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);
+  if (authority.find('@') != std::string_view::npos) return fail("user info is not supported");
+  HttpUrl u;
+  std::string_view host = authority;
+  if (size_t colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    std::string_view port = authority.substr(colon + 1);
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+    if (port.empty() || ec != std::errc() || p != port.data() + port.size() || v == 0 || v > 65535)
+      return fail("bad port");
+    u.port = uint16_t(v);
+  }
+  if (host.empty()) return fail("no host");
+  // Dotted quad only: four decimal numbers 0..255.
+  uint32_t ip = 0;
+  int parts = 0;
+  std::string_view h = host;
+  while (true) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(h.data(), h.data() + h.size(), v);
+    if (ec != std::errc() || p == h.data() || v > 255) return fail("the host is not a dotted quad");
+    ip = ip << 8 | v;
+    ++parts;
+    h = h.substr(size_t(p - h.data()));
+    if (h.empty()) break;
+    if (h[0] != '.' || parts == 4) return fail("the host is not a dotted quad");
+    h = h.substr(1);
+  }
+  if (parts != 4) return fail("the host is not a dotted quad");
+  if (ip == 0 || ip == 0xffffffff || (ip >> 28) == 0xe) return fail("not a unicast address");
+  u.ip = ip;
+  if (path.empty())
+    u.path = "/";
+  else if (path[0] != '/')
+    u.path = "/" + std::string(path);  // "http://a.b.c.d?x"
+  else
+    u.path = std::string(path);
+  for (char ch : u.path)
+    if (static_cast<unsigned char>(ch) <= ' ' || ch == 0x7f)
+      return fail("space or control in the path");
+  return u;
+}
+
+// One machine. Everything but pub (and id/ip/mac, fixed) is under lwIP's core lock: lwIP's
+// callbacks change it from the caller's thread (inside start/on_frame/poll/finish) or from the
+// tcpip thread (timers: retransmissions, and an abort when lwIP gives up).
+struct HttpClients::Conn {
+  HttpClients::Shared* shared = nullptr;
+  uint32_t id = 0;
+  proto::Mac mac;
+  proto::Ip4 ip = 0;
+  HttpUrl url;
+  std::string request;
+
+  struct netif nif {};
+  bool nif_added = false;
+  tcp_pcb* pcb = nullptr;  // ours until closed/aborted (then lwIP's) or freed by lwIP (err)
+  uint16_t local_port = 0;
+  bool connected = false;
+
+  http_parser parser{};
+  bool complete = false;  // the parser saw the end of the response
+  // Done inside the recv callback: tcp_close() after the input (see on_recv).
+  bool close_pending = false;
+
+  Fetch live;  // lwIP's side
+  Fetch pub;   // the caller's copy (fetch()): written only inside the public methods
+  bool dirty = false;
+
+  // Retransmission counting from the frames (see Fetch).
+  bool snd_seen = false, rcv_seen = false;
+  uint32_t snd_max = 0, rcv_max = 0;
+
+  // The peers this machine resolved (the server, normally alone).
+  struct Peer {
+    uint32_t ip = 0;  // network order, as lwIP keeps it
+    eth_addr mac{};
+    bool known = false;
+    uint32_t asked_ms = 0;
+    std::vector<pbuf*> queue;  // copies of the IPv4 packets waiting for the MAC
+  };
+  std::vector<Peer> peers;
+
+  void touch() {
+    dirty = true;
+    shared->changed.store(true, std::memory_order_release);
+  }
+  void fail(std::string why) {
+    if (live.state != Fetch::State::running) return;
+    live.state = Fetch::State::failed;
+    live.error = std::move(why);
+    live.end_us = shared->now_us.load(std::memory_order_relaxed);
+    touch();
+  }
+  void done() {
+    if (live.state != Fetch::State::running) return;
+    live.state = Fetch::State::done;
+    live.end_us = shared->now_us.load(std::memory_order_relaxed);
+    touch();
+  }
+  Peer* peer(uint32_t ip_n) {
+    for (auto& p : peers)
+      if (p.ip == ip_n) return &p;
+    return nullptr;
+  }
+};
+
+namespace {
+
+using Conn = HttpClients::Conn;
+
+// Every machine's netif by its address (core lock), for the source MAC of a frame lwIP sent out
+// another machine's netif: a RST for a segment without a pcb is routed by destination only, so
+// it leaves through the first netif on the subnet.
+// Never destroyed: lwIP's thread outlives static destruction.
+std::unordered_map<proto::Ip4, Conn*>& by_ip() {
+  static auto* m = new std::unordered_map<proto::Ip4, Conn*>;
+  return *m;
+}
+size_t g_netifs = 0;  // netifs of every HttpClients in the process (core lock)
+
+// ---- HTTP (http-parser callbacks; core lock held) ----
+
+int on_headers_complete(http_parser* p) {
+  auto* c = static_cast<Conn*>(p->data);
+  c->live.status = int(p->status_code);
+  if ((p->flags & F_CONTENTLENGTH) && !(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX)
+    c->live.content_length = int64_t(p->content_length);
+  c->touch();
+  return 0;
+}
+int on_body(http_parser* p, const char*, size_t len) {
+  auto* c = static_cast<Conn*>(p->data);
+  c->live.body_bytes += len;
+  c->touch();
+  return 0;
+}
+int on_message_complete(http_parser* p) {
+  auto* c = static_cast<Conn*>(p->data);
+  c->complete = true;
+  http_parser_pause(p, 1);  // what follows the response is not ours
+  return 0;
+}
+const http_parser_settings kSettings = [] {
+  http_parser_settings s{};
+  s.on_headers_complete = on_headers_complete;
+  s.on_body = on_body;
+  s.on_message_complete = on_message_complete;
+  return s;
+}();
+
+std::string parser_error(const http_parser& p) {
+  auto e = HTTP_PARSER_ERRNO(&p);
+  return std::string(http_errno_name(e)) + ": " + http_errno_description(e);
+}
+
+// ---- TCP (lwIP callbacks; core lock held) ----
+
+void detach(tcp_pcb* pcb) {
+  tcp_arg(pcb, nullptr);
+  tcp_recv(pcb, nullptr);  // lwIP's tcp_recv_null: drops data, closes on FIN
+  tcp_err(pcb, nullptr);
+  tcp_sent(pcb, nullptr);
+}
+// Hands the pcb to lwIP: a FIN (tcp_close), a RST when that fails. true when it was aborted.
+bool close_pcb(Conn& c) {
+  tcp_pcb* pcb = c.pcb;
+  if (!pcb) return false;
+  c.pcb = nullptr;
+  detach(pcb);
+  if (tcp_close(pcb) == ERR_OK) return false;
+  tcp_abort(pcb);
+  return true;
+}
+void abort_pcb(Conn& c) {
+  tcp_pcb* pcb = c.pcb;
+  if (!pcb) return;
+  c.pcb = nullptr;
+  detach(pcb);
+  tcp_abort(pcb);
+}
+
+void on_err(void* arg, err_t err) {
+  auto* c = static_cast<Conn*>(arg);
+  if (!c) return;
+  c->pcb = nullptr;  // freed by lwIP
+  if (err == ERR_RST && !c->connected)
+    c->fail("connection refused");
+  else if (err == ERR_ABRT && !c->connected)
+    c->fail("connection aborted (no answer to the SYN)");
+  else
+    c->fail(lwip_err_text(err));
+}
+
+err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
+  auto* c = static_cast<Conn*>(arg);
+  if (!c) {  // not reached: detach() clears the callback with the arg
+    if (p) {
+      tcp_recved(pcb, p->tot_len);
+      pbuf_free(p);
+    }
+    return ERR_OK;
+  }
+  if (!p) {  // the server's FIN
+    if (c->live.state == Fetch::State::running && !c->complete) {
+      http_parser_execute(&c->parser, &kSettings, nullptr, 0);  // EOF ends a body without length
+      if (!c->complete) {
+        auto e = HTTP_PARSER_ERRNO(&c->parser);
+        c->fail(e != HPE_OK && e != HPE_PAUSED && e != HPE_INVALID_EOF_STATE
+                    ? parser_error(c->parser)
+                    : std::string("connection closed before the end of the response"));
+      }
+    }
+    if (c->complete) c->done();
+    return close_pcb(*c) ? ERR_ABRT : ERR_OK;
+  }
+  if (err != ERR_OK) {  // not used by lwIP 2.1
+    pbuf_free(p);
+    return ERR_OK;
+  }
+  tcp_recved(pcb, p->tot_len);
+  if (c->live.state == Fetch::State::running && !c->complete) {
+    for (pbuf* q = p; q && !c->complete; q = q->next) {
+      http_parser_execute(&c->parser, &kSettings, static_cast<const char*>(q->payload), q->len);
+      auto e = HTTP_PARSER_ERRNO(&c->parser);
+      if (!c->complete && e != HPE_OK) {
+        c->fail(parser_error(c->parser));
+        pbuf_free(p);
+        abort_pcb(*c);
+        return ERR_ABRT;
+      }
+    }
+  }
+  pbuf_free(p);
+  if (c->complete && c->live.state == Fetch::State::running) {
+    // Closed after the input, not here: when the segment also carries the server's FIN, lwIP
+    // opens the window for the FIN only after this callback, and tcp_close() on a window not
+    // fully open sends a RST instead of a FIN.
+    c->done();
+    c->close_pending = true;
+  }
+  return ERR_OK;
+}
+
+err_t on_connected(void* arg, tcp_pcb* pcb, err_t err) {
+  auto* c = static_cast<Conn*>(arg);
+  if (!c) return ERR_OK;
+  if (err != ERR_OK) {  // not used by lwIP 2.1 (errors go to on_err)
+    c->fail(lwip_err_text(err));
+    abort_pcb(*c);
+    return ERR_ABRT;
+  }
+  c->connected = true;
+  err_t e = tcp_write(pcb, c->request.data(), u16_t(c->request.size()), TCP_WRITE_FLAG_COPY);
+  if (e == ERR_OK) e = tcp_output(pcb);
+  if (e != ERR_OK) {
+    c->fail(std::string("sending the request: ") + lwip_err_text(e));
+    abort_pcb(*c);
+    return ERR_ABRT;
+  }
+  return ERR_OK;
+}
+
+// ---- The netif (core lock held) ----
+
+// Frames leave here: IPv4 and ARP only, a gratuitous ARP dropped, padded to 60 bytes, into the
+// shared queue; the machine's own retransmissions are counted on the way.
+err_t link_output(struct netif* n, pbuf* p) {
+  auto* c = static_cast<Conn*>(n->state);
+  uint8_t f[kMaxFrame];
+  size_t len = p->tot_len;
+  if (len < 14 || len > sizeof(f)) return ERR_OK;
+  pbuf_copy_partial(p, f, u16_t(len), 0);
+  uint16_t type = proto::load16(f + 12);
+  if (type == proto::kEtherArp) {
+    if (len < 42) return ERR_OK;
+    if (proto::load16(f + 20) == 1 && std::memcmp(f + 28, f + 38, 4) == 0) return ERR_OK;  // GARP
+  } else if (type == proto::kEtherIpv4) {
+    if (len < 34) return ERR_OK;
+    size_t ihl = size_t(f[14] & 0x0f) * 4;
+    proto::Ip4 src = proto::load32(f + 26);
+    Conn* owner = c;
+    if (src != c->ip) {  // another machine's segment routed out this netif (see by_ip)
+      auto it = by_ip().find(src);
+      owner = it == by_ip().end() ? nullptr : it->second;
+      if (owner) std::memcpy(f + 6, owner->mac.b.data(), 6);
+    }
+    if (owner && f[23] == 6 /* TCP */ && len >= 14 + ihl + 20) {
+      const uint8_t* t = f + 14 + ihl;
+      size_t ip_len = proto::load16(f + 16);
+      size_t doff = size_t(t[12] >> 4) * 4;
+      uint8_t flags = t[13];
+      if (proto::load16(t) == owner->local_port && ip_len >= ihl + doff) {
+        uint32_t seq = proto::load32(t + 4);
+        uint32_t seglen = uint32_t(ip_len - ihl - doff) + ((flags & 0x02) ? 1 : 0) +
+                          ((flags & 0x01) ? 1 : 0);  // data + SYN + FIN
+        if (seglen > 0) {
+          if (owner->snd_seen && seq_lt(seq, owner->snd_max)) {
+            ++owner->live.retransmits_out;
+            owner->touch();
+          }
+          if (!owner->snd_seen || seq_lt(owner->snd_max, seq + seglen))
+            owner->snd_max = seq + seglen;
+          owner->snd_seen = true;
+        }
+      }
+    }
+  } else {
+    return ERR_OK;  // IPv6 or anything else stays in
+  }
+  size_t out_len = std::max(len, kMinFrame);
+  if (out_len > len) std::memset(f + len, 0, out_len - len);
+  auto* s = c->shared;
+  {
+    std::lock_guard g(s->mu);
+    size_t at = s->frames.size();
+    s->frames.resize(at + 2 + out_len);
+    proto::store16(&s->frames[at], uint16_t(out_len));
+    std::memcpy(&s->frames[at + 2], f, out_len);
+  }
+  s->any.store(true, std::memory_order_release);
+  return ERR_OK;
+}
+
+void send_queued(Conn& c, Conn::Peer& pe) {
+  auto queue = std::move(pe.queue);
+  pe.queue.clear();
+  for (pbuf* q : queue) {
+    ethernet_output(&c.nif, q, reinterpret_cast<const eth_addr*>(c.nif.hwaddr), &pe.mac,
+                    ETHTYPE_IP);
+    pbuf_free(q);
+  }
+}
+
+void arp_ask(Conn& c, Conn::Peer& pe) {
+  ip4_addr_t a;
+  a.addr = pe.ip;
+  etharp_request(&c.nif, &a);
+  pe.asked_ms = sys_now();
+}
+
+// netif->output (in place of etharp_output): the next hop is the destination itself.
+err_t machine_output(struct netif* n, pbuf* p, const ip4_addr_t* dst) {
+  auto* c = static_cast<Conn*>(n->state);
+  if (ip4_addr_isbroadcast(dst, n)) {
+    return ethernet_output(n, p, reinterpret_cast<const eth_addr*>(n->hwaddr), &ethbroadcast,
+                           ETHTYPE_IP);
+  }
+  if (ip4_addr_ismulticast(dst)) return ERR_RTE;
+  Conn::Peer* pe = c->peer(dst->addr);
+  if (!pe) {
+    c->peers.push_back({});
+    pe = &c->peers.back();
+    pe->ip = dst->addr;
+  }
+  if (pe->known) {
+    return ethernet_output(n, p, reinterpret_cast<const eth_addr*>(n->hwaddr), &pe->mac,
+                           ETHTYPE_IP);
+  }
+  pbuf* copy = pbuf_clone(PBUF_LINK, PBUF_RAM, p);  // lwIP keeps p for its retransmissions
+  if (!copy) return ERR_MEM;
+  if (pe->queue.size() >= kArpQueue) {
+    pbuf_free(pe->queue.front());
+    pe->queue.erase(pe->queue.begin());
+  }
+  pe->queue.push_back(copy);
+  if (pe->asked_ms == 0 || sys_now() - pe->asked_ms >= kArpRetryMs) arp_ask(*c, *pe);
+  return ERR_OK;
+}
+
+err_t netif_init_fn(struct netif* n) {
+  auto* c = static_cast<Conn*>(n->state);
+  n->name[0] = 'b';
+  n->name[1] = 's';
+  n->mtu = 1500;
+  n->hwaddr_len = ETH_HWADDR_LEN;
+  std::memcpy(n->hwaddr, c->mac.b.data(), ETH_HWADDR_LEN);
+  // ETHARP: etharp_input answers requests for the address. No IGMP, no MLD6: no IPv6 at all
+  // (output_ip6 stays netif_add's null output, no link-local address is made).
+  n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+  n->output = machine_output;
+  n->linkoutput = link_output;
+  return ERR_OK;
+}
+
+// Removes every pcb still bound to netif n (closed by us and left to lwIP), so that neither the
+// pcb nor its local port outlives the netif: silently once both FINs were sent (CLOSING,
+// LAST_ACK, TIME_WAIT), with a RST while the server has not closed yet (FIN_WAIT_1/2: it would
+// send its FIN to a machine that is gone, again and again).
+void purge_pcbs(struct netif* n) {
+  u8_t idx = netif_get_index(n);
+  for (tcp_pcb** list : {&tcp_active_pcbs, &tcp_tw_pcbs}) {
+    for (bool again = true; again;) {
+      again = false;
+      for (tcp_pcb* pcb = *list; pcb; pcb = pcb->next) {
+        if (pcb->netif_idx == idx) {
+          bool quiet = pcb->state == CLOSING || pcb->state == LAST_ACK || pcb->state == TIME_WAIT;
+          detach(pcb);
+          tcp_abandon(pcb, quiet ? 0 : 1);
+          again = true;
+          break;
+        }
+      }
+    }
+  }
+}
+
+// A random local port. lwIP's own choice (and its ISN, 6510 + ticks) is the same sequence in
+// every run of the process: a run soon after another would reuse 4-tuples the server still
+// holds (TIME_WAIT, or not closed at all) and get challenge ACKs. Core lock held.
+void bind_random_port(tcp_pcb* pcb, const ip_addr_t* local) {
+  static std::mt19937 rng{std::random_device{}()};
+  for (int k = 0; k < 16; ++k) {
+    auto port = u16_t(49152 + rng() % 16384);
+    if (tcp_bind(pcb, local, port) == ERR_OK) return;
+  }
+  tcp_bind(pcb, local, 0);  // lwIP's next free one
+}
+
+}  // namespace
+
+// ---- HttpClients ----
+
+HttpClients::HttpClients(FrameSink& out, Options o)
+    : out_(out), opt_(o), shared_(std::make_unique<Shared>()) {
+  opt_.max_netifs = std::min(opt_.max_netifs, kProcessNetifs);
+  start_lwip();
+}
+
+HttpClients::~HttpClients() {
+  CoreLock lock;
+  for (auto& [id, c] : conns_) drop_conn(*c);
+  conns_.clear();
+}
+
+void HttpClients::drop_conn(Conn& c) {  // core lock held
+  abort_pcb(c);
+  for (auto& pe : c.peers) {
+    for (pbuf* q : pe.queue) pbuf_free(q);
+    pe.queue.clear();
+  }
+  if (c.nif_added) {
+    purge_pcbs(&c.nif);
+    netif_remove(&c.nif);
+    c.nif_added = false;
+    --g_netifs;
+    auto it = by_ip().find(c.ip);
+    if (it != by_ip().end() && it->second == &c) by_ip().erase(it);
+  }
+}
+
+bool HttpClients::start(uint32_t id, const proto::Mac& mac, proto::Ip4 ip, proto::Ip4 netmask,
+                        std::string_view url, uint64_t now_us, std::string* error) {
+  if (error) error->clear();
+  std::string why;
+  auto u = parse_http_url(url, &why);
+  if (!u) {
+    if (error) *error = why;
+    return false;
+  }
+  if (conns_.count(id)) finish(id);
+  shared_->now_us.store(now_us, std::memory_order_relaxed);
+
+  auto c = std::make_unique<Conn>();
+  c->shared = shared_.get();
+  c->id = id;
+  c->mac = mac;
+  c->ip = ip;
+  c->url = *u;
+  c->request = "GET " + u->path + " HTTP/1.1\r\nHost: " + proto::ip_str(u->ip) +
+               (u->port == 80 ? "" : ":" + std::to_string(u->port)) +
+               "\r\nUser-Agent: bootstorm-bench\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+  http_parser_init(&c->parser, HTTP_RESPONSE);
+  c->parser.data = c.get();
+  c->live.state = Fetch::State::running;
+  c->live.start_us = now_us;
+
+  CoreLock lock;
+  if (conns_.size() >= opt_.max_netifs || g_netifs >= kProcessNetifs) return false;
+  ip4_addr_t a, m, gw;
+  a.addr = lwip_htonl(ip);
+  m.addr = lwip_htonl(netmask);
+  gw.addr = 0;
+  if (!netif_add(&c->nif, &a, &m, &gw, c.get(), netif_init_fn, ethernet_input)) {
+    if (error) *error = "netif_add failed";
+    return false;
+  }
+  c->nif_added = true;
+  ++g_netifs;
+  by_ip()[ip] = c.get();
+  netif_set_up(&c->nif);
+
+  Conn& cr = *c;
+  conns_.emplace(id, std::move(c));
+  tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+  if (!pcb) {
+    cr.fail("tcp_new failed");
+  } else {
+    cr.pcb = pcb;
+    tcp_bind_netif(pcb, &cr.nif);
+    tcp_arg(pcb, &cr);
+    tcp_recv(pcb, on_recv);
+    tcp_err(pcb, on_err);
+    ip_addr_t local;
+    ip_addr_set_ip4_u32_val(local, lwip_htonl(ip));
+    bind_random_port(pcb, &local);
+    ip_addr_t server;
+    ip_addr_set_ip4_u32_val(server, lwip_htonl(u->ip));
+    err_t e = tcp_connect(pcb, &server, u->port, on_connected);
+    if (e != ERR_OK) {
+      cr.fail(std::string("connect: ") + lwip_err_text(e));
+      abort_pcb(cr);
+    } else {
+      cr.local_port = pcb->local_port;
+    }
+  }
+  cr.dirty = true;
+  sync(cr);
+  return true;
+}
+
+void HttpClients::on_frame(uint32_t id, Bytes frame) {
+  auto it = conns_.find(id);
+  if (it == conns_.end() || frame.size() < 14 || frame.size() > 0xffff) return;
+  Conn& c = *it->second;
+  uint16_t type = proto::load16(&frame[12]);
+  bool arp = type == proto::kEtherArp;
+  if (arp) {
+    if (frame.size() < 42) return;
+  } else if (type == proto::kEtherIpv4) {
+    if (frame.size() < 34 || proto::load32(&frame[30]) != c.ip) return;
+  } else {
+    return;  // VLAN-tagged, IPv6, ...
+  }
+  CoreLock lock;
+  if (!c.nif_added) return;
+  if (arp) {
+    // Learn the sender when it is a peer we send to (reply or request alike).
+    Conn::Peer* pe = c.peer(lwip_htonl(proto::load32(&frame[28])));
+    if (pe) {
+      std::memcpy(pe->mac.addr, &frame[22], 6);
+      pe->known = true;
+      if (!pe->queue.empty()) send_queued(c, *pe);
+    }
+  } else if (frame[23] == 6 && c.local_port != 0) {
+    // The server's retransmissions: a segment that starts below what was already received.
+    size_t ihl = size_t(frame[14] & 0x0f) * 4;
+    size_t ip_len = proto::load16(&frame[16]);
+    if (frame.size() >= 14 + ihl + 20 && ip_len >= ihl + 20) {
+      const uint8_t* t = &frame[14 + ihl];
+      size_t doff = size_t(t[12] >> 4) * 4;
+      uint8_t flags = t[13];
+      if (proto::load16(t) == c.url.port && proto::load16(t + 2) == c.local_port &&
+          proto::load32(&frame[26]) == c.url.ip && ip_len >= ihl + doff && !(flags & 0x04)) {
+        uint32_t seq = proto::load32(t + 4);
+        uint32_t seglen =
+            uint32_t(ip_len - ihl - doff) + ((flags & 0x02) ? 1 : 0) + ((flags & 0x01) ? 1 : 0);
+        if (seglen > 0) {
+          if (c.rcv_seen && seq_lt(seq, c.rcv_max)) {
+            ++c.live.retransmits_in;
+            c.dirty = true;
+          }
+          if (!c.rcv_seen || seq_lt(c.rcv_max, seq + seglen)) c.rcv_max = seq + seglen;
+          c.rcv_seen = true;
+        }
+      }
+    }
+  }
+  pbuf* p = pbuf_alloc(PBUF_RAW, u16_t(frame.size()), PBUF_RAM);
+  if (p) {
+    pbuf_take(p, frame.data(), u16_t(frame.size()));
+    if (c.nif.input(p, &c.nif) != ERR_OK) pbuf_free(p);
+  }
+  if (c.close_pending) {
+    c.close_pending = false;
+    close_pcb(c);  // a RST when tcp_close() fails
+  }
+  sync(c);
+}
+
+void HttpClients::sync(Conn& c) {  // core lock held
+  if (!c.dirty) return;
+  c.dirty = false;
+  c.live.retransmits = c.live.retransmits_out + c.live.retransmits_in;
+  c.pub = c.live;
+}
+
+void HttpClients::sweep(uint64_t now_us) {  // core lock held
+  uint32_t now_ms = sys_now();
+  for (auto& [id, cp] : conns_) {
+    Conn& c = *cp;
+    if (c.live.state == Fetch::State::running && now_us - c.live.start_us >= opt_.timeout_us) {
+      c.fail("timeout after " + std::to_string(opt_.timeout_us / 1000) + " ms" +
+             (c.connected ? "" : " (not connected)"));
+      abort_pcb(c);
+    }
+    if (c.close_pending) {  // not reached: on_frame() closes it
+      c.close_pending = false;
+      close_pcb(c);
+    }
+    for (auto& pe : c.peers)
+      if (!pe.known && !pe.queue.empty() && now_ms - pe.asked_ms >= kArpRetryMs) arp_ask(c, pe);
+  }
+}
+
+void HttpClients::poll(uint64_t now_us) {
+  shared_->now_us.store(now_us, std::memory_order_relaxed);
+  bool changed = shared_->changed.exchange(false, std::memory_order_acq_rel);
+  bool sweep_due = now_us >= next_sweep_us_;
+  if (changed || sweep_due) {
+    CoreLock lock;
+    if (sweep_due) {
+      sweep(now_us);
+      next_sweep_us_ = now_us + 10'000;
+    }
+    for (auto& [id, c] : conns_) sync(*c);
+  }
+  flush_frames();
+}
+
+void HttpClients::flush_frames() {
+  for (;;) {
+    if (sending_pos_ >= sending_.size()) {
+      sending_.clear();
+      sending_pos_ = 0;
+      if (!shared_->any.load(std::memory_order_acquire)) return;
+      {
+        std::lock_guard g(shared_->mu);
+        sending_.swap(shared_->frames);
+        shared_->any.store(false, std::memory_order_relaxed);
+      }
+      if (sending_.empty()) return;
+    }
+    while (sending_pos_ < sending_.size()) {
+      size_t len = proto::load16(&sending_[sending_pos_]);
+      proto::MutBytes room = out_.frame();
+      if (room.empty()) return;  // no room now: the rest goes at the next poll()
+      if (room.size() >= len) {
+        std::memcpy(room.data(), &sending_[sending_pos_ + 2], len);
+        out_.send(len);
+      }
+      sending_pos_ += 2 + len;
+    }
+  }
+}
+
+const Fetch* HttpClients::fetch(uint32_t id) const {
+  auto it = conns_.find(id);
+  return it == conns_.end() ? nullptr : &it->second->pub;
+}
+
+void HttpClients::finish(uint32_t id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  {
+    CoreLock lock;
+    drop_conn(*it->second);
+  }
+  conns_.erase(it);
+}
+
+size_t HttpClients::active() const {
+  return conns_.size();
+}
+
+}  // namespace bs::bench
