@@ -1,7 +1,7 @@
-#include "http_fetch.hpp"
-
-#include <http_parser.h>
-
+// HttpClients' fetches (http_fetch.hpp): URL parsing, lwIP's start, the http-parser and TCP
+// callbacks that drive a fetch and its state, and the public methods (start, poll, finish, ...).
+// The netifs and their frames (ARP, the outgoing queue, what on_frame() lets in) are
+// http_netif.cpp's.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -10,34 +10,20 @@
 #include <future>
 #include <random>
 
-// lwIP's headers declare the port's functions (sys_lock_tcpip_core, in lwipopts.h) without
-// extern "C" of their own.
+#include "http_fetch.hpp"
+#include "http_fetch_internal.hpp"
+
 extern "C" {
-#include "lwip/etharp.h"
 #include "lwip/init.h"
-#include "lwip/ip4.h"
-#include "lwip/netif.h"
-#include "lwip/pbuf.h"
 #include "lwip/priv/tcp_priv.h"
-#include "lwip/tcp.h"
-#include "lwip/tcpip.h"
-#include "netif/ethernet.h"
 }
 
 namespace bs::bench {
 
-using proto::Bytes;
 using Fetch = HttpClients::Fetch;
+using namespace http_detail;
 
 namespace {
-
-// lwIP's core lock: every raw-API call, and everything the callbacks touch, is under it.
-struct CoreLock {
-  CoreLock() { sys_lock_tcpip_core(); }
-  ~CoreLock() { sys_unlock_tcpip_core(); }
-  CoreLock(const CoreLock&) = delete;
-  CoreLock& operator=(const CoreLock&) = delete;
-};
 
 void start_lwip() {
   static std::once_flag once;
@@ -49,13 +35,6 @@ void start_lwip() {
 }
 
 constexpr size_t kProcessNetifs = 250;  // lwIP numbers netifs 0..254; leave room for others
-constexpr size_t kMinFrame = 60;        // Ethernet's minimum without the FCS: pad to it
-constexpr uint32_t kArpRetryMs = 1000;
-constexpr size_t kArpQueue = 4;  // segments kept per peer while its MAC is unknown
-
-bool seq_lt(uint32_t a, uint32_t b) {
-  return int32_t(a - b) < 0;
-}
 
 const char* lwip_err_text(err_t e) {
   switch (e) {
@@ -141,83 +120,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view url, std::string* error) 
   return u;
 }
 
-// One machine. Everything but pub (and id/ip/mac, fixed) is under lwIP's core lock: lwIP's
-// callbacks change it from the caller's thread (inside start/on_frame/poll/finish) or from the
-// tcpip thread (timers: retransmissions, and an abort when lwIP gives up).
-struct HttpClients::Conn {
-  HttpClients::Shared* shared = nullptr;
-  uint32_t id = 0;
-  proto::Mac mac;
-  proto::Ip4 ip = 0;
-  HttpUrl url;
-  std::string request;
-
-  struct netif nif {};
-  bool nif_added = false;
-  tcp_pcb* pcb = nullptr;  // ours until closed/aborted (then lwIP's) or freed by lwIP (err)
-  uint16_t local_port = 0;
-  bool connected = false;
-
-  http_parser parser{};
-  bool complete = false;  // the parser saw the end of the response
-  // Done inside the recv callback: tcp_close() after the input (see on_recv).
-  bool close_pending = false;
-
-  Fetch live;  // lwIP's side
-  Fetch pub;   // the caller's copy (fetch()): written only inside the public methods
-  bool dirty = false;
-
-  // Retransmission counting from the frames (see Fetch).
-  bool snd_seen = false, rcv_seen = false;
-  uint32_t snd_max = 0, rcv_max = 0;
-
-  // The peers this machine resolved (the server, normally alone).
-  struct Peer {
-    uint32_t ip = 0;  // network order, as lwIP keeps it
-    eth_addr mac{};
-    bool known = false;
-    uint32_t asked_ms = 0;
-    std::vector<pbuf*> queue;  // copies of the IPv4 packets waiting for the MAC
-  };
-  std::vector<Peer> peers;
-
-  void touch() {
-    dirty = true;
-    shared->changed.store(true, std::memory_order_release);
-  }
-  void fail(std::string why) {
-    if (live.state != Fetch::State::running) return;
-    live.state = Fetch::State::failed;
-    live.error = std::move(why);
-    live.end_us = shared->now_us.load(std::memory_order_relaxed);
-    touch();
-  }
-  void done() {
-    if (live.state != Fetch::State::running) return;
-    live.state = Fetch::State::done;
-    live.end_us = shared->now_us.load(std::memory_order_relaxed);
-    touch();
-  }
-  Peer* peer(uint32_t ip_n) {
-    for (auto& p : peers)
-      if (p.ip == ip_n) return &p;
-    return nullptr;
-  }
-};
-
 namespace {
-
-using Conn = HttpClients::Conn;
-
-// Every machine's netif by its address (core lock), for the source MAC of a frame lwIP sent out
-// another machine's netif: a RST for a segment without a pcb is routed by destination only, so
-// it leaves through the first netif on the subnet.
-// Never destroyed: lwIP's thread outlives static destruction.
-std::unordered_map<proto::Ip4, Conn*>& by_ip() {
-  static auto* m = new std::unordered_map<proto::Ip4, Conn*>;
-  return *m;
-}
-size_t g_netifs = 0;  // netifs of every HttpClients in the process (core lock)
 
 // ---- HTTP (http-parser callbacks; core lock held) ----
 
@@ -262,6 +165,11 @@ void detach(tcp_pcb* pcb) {
   tcp_err(pcb, nullptr);
   tcp_sent(pcb, nullptr);
 }
+
+}  // namespace
+
+namespace http_detail {
+
 // Hands the pcb to lwIP: a FIN (tcp_close), a RST when that fails. true when it was aborted.
 bool close_pcb(Conn& c) {
   tcp_pcb* pcb = c.pcb;
@@ -272,6 +180,33 @@ bool close_pcb(Conn& c) {
   tcp_abort(pcb);
   return true;
 }
+
+// Removes every pcb still bound to netif n (closed by us and left to lwIP), so that neither the
+// pcb nor its local port outlives the netif: silently once both FINs were sent (CLOSING,
+// LAST_ACK, TIME_WAIT), with a RST while the server has not closed yet (FIN_WAIT_1/2: it would
+// send its FIN to a machine that is gone, again and again).
+void purge_pcbs(struct netif* n) {
+  u8_t idx = netif_get_index(n);
+  for (tcp_pcb** list : {&tcp_active_pcbs, &tcp_tw_pcbs}) {
+    for (bool again = true; again;) {
+      again = false;
+      for (tcp_pcb* pcb = *list; pcb; pcb = pcb->next) {
+        if (pcb->netif_idx == idx) {
+          bool quiet = pcb->state == CLOSING || pcb->state == LAST_ACK || pcb->state == TIME_WAIT;
+          detach(pcb);
+          tcp_abandon(pcb, quiet ? 0 : 1);
+          again = true;
+          break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace http_detail
+
+namespace {
+
 void abort_pcb(Conn& c) {
   tcp_pcb* pcb = c.pcb;
   if (!pcb) return;
@@ -361,150 +296,6 @@ err_t on_connected(void* arg, tcp_pcb* pcb, err_t err) {
   return ERR_OK;
 }
 
-// ---- The netif (core lock held) ----
-
-// Frames leave here: IPv4 and ARP only, a gratuitous ARP dropped, padded to 60 bytes, into the
-// shared queue; the machine's own retransmissions are counted on the way.
-err_t link_output(struct netif* n, pbuf* p) {
-  auto* c = static_cast<Conn*>(n->state);
-  uint8_t f[kMaxFrame];
-  size_t len = p->tot_len;
-  if (len < 14 || len > sizeof(f)) return ERR_OK;
-  pbuf_copy_partial(p, f, u16_t(len), 0);
-  uint16_t type = proto::load16(f + 12);
-  if (type == proto::kEtherArp) {
-    if (len < 42) return ERR_OK;
-    if (proto::load16(f + 20) == 1 && std::memcmp(f + 28, f + 38, 4) == 0) return ERR_OK;  // GARP
-  } else if (type == proto::kEtherIpv4) {
-    if (len < 34) return ERR_OK;
-    size_t ihl = size_t(f[14] & 0x0f) * 4;
-    proto::Ip4 src = proto::load32(f + 26);
-    Conn* owner = c;
-    if (src != c->ip) {  // another machine's segment routed out this netif (see by_ip)
-      auto it = by_ip().find(src);
-      owner = it == by_ip().end() ? nullptr : it->second;
-      if (owner) std::memcpy(f + 6, owner->mac.b.data(), 6);
-    }
-    if (owner && f[23] == 6 /* TCP */ && len >= 14 + ihl + 20) {
-      const uint8_t* t = f + 14 + ihl;
-      size_t ip_len = proto::load16(f + 16);
-      size_t doff = size_t(t[12] >> 4) * 4;
-      uint8_t flags = t[13];
-      if (proto::load16(t) == owner->local_port && ip_len >= ihl + doff) {
-        uint32_t seq = proto::load32(t + 4);
-        uint32_t seglen = uint32_t(ip_len - ihl - doff) + ((flags & 0x02) ? 1 : 0) +
-                          ((flags & 0x01) ? 1 : 0);  // data + SYN + FIN
-        if (seglen > 0) {
-          if (owner->snd_seen && seq_lt(seq, owner->snd_max)) {
-            ++owner->live.retransmits_out;
-            owner->touch();
-          }
-          if (!owner->snd_seen || seq_lt(owner->snd_max, seq + seglen))
-            owner->snd_max = seq + seglen;
-          owner->snd_seen = true;
-        }
-      }
-    }
-  } else {
-    return ERR_OK;  // IPv6 or anything else stays in
-  }
-  size_t out_len = std::max(len, kMinFrame);
-  if (out_len > len) std::memset(f + len, 0, out_len - len);
-  auto* s = c->shared;
-  {
-    std::lock_guard g(s->mu);
-    size_t at = s->frames.size();
-    s->frames.resize(at + 2 + out_len);
-    proto::store16(&s->frames[at], uint16_t(out_len));
-    std::memcpy(&s->frames[at + 2], f, out_len);
-  }
-  s->any.store(true, std::memory_order_release);
-  return ERR_OK;
-}
-
-void send_queued(Conn& c, Conn::Peer& pe) {
-  auto queue = std::move(pe.queue);
-  pe.queue.clear();
-  for (pbuf* q : queue) {
-    ethernet_output(&c.nif, q, reinterpret_cast<const eth_addr*>(c.nif.hwaddr), &pe.mac,
-                    ETHTYPE_IP);
-    pbuf_free(q);
-  }
-}
-
-void arp_ask(Conn& c, Conn::Peer& pe) {
-  ip4_addr_t a;
-  a.addr = pe.ip;
-  etharp_request(&c.nif, &a);
-  pe.asked_ms = sys_now();
-}
-
-// netif->output (in place of etharp_output): the next hop is the destination itself.
-err_t machine_output(struct netif* n, pbuf* p, const ip4_addr_t* dst) {
-  auto* c = static_cast<Conn*>(n->state);
-  if (ip4_addr_isbroadcast(dst, n)) {
-    return ethernet_output(n, p, reinterpret_cast<const eth_addr*>(n->hwaddr), &ethbroadcast,
-                           ETHTYPE_IP);
-  }
-  if (ip4_addr_ismulticast(dst)) return ERR_RTE;
-  Conn::Peer* pe = c->peer(dst->addr);
-  if (!pe) {
-    c->peers.push_back({});
-    pe = &c->peers.back();
-    pe->ip = dst->addr;
-  }
-  if (pe->known) {
-    return ethernet_output(n, p, reinterpret_cast<const eth_addr*>(n->hwaddr), &pe->mac,
-                           ETHTYPE_IP);
-  }
-  pbuf* copy = pbuf_clone(PBUF_LINK, PBUF_RAM, p);  // lwIP keeps p for its retransmissions
-  if (!copy) return ERR_MEM;
-  if (pe->queue.size() >= kArpQueue) {
-    pbuf_free(pe->queue.front());
-    pe->queue.erase(pe->queue.begin());
-  }
-  pe->queue.push_back(copy);
-  if (pe->asked_ms == 0 || sys_now() - pe->asked_ms >= kArpRetryMs) arp_ask(*c, *pe);
-  return ERR_OK;
-}
-
-err_t netif_init_fn(struct netif* n) {
-  auto* c = static_cast<Conn*>(n->state);
-  n->name[0] = 'b';
-  n->name[1] = 's';
-  n->mtu = 1500;
-  n->hwaddr_len = ETH_HWADDR_LEN;
-  std::memcpy(n->hwaddr, c->mac.b.data(), ETH_HWADDR_LEN);
-  // ETHARP: etharp_input answers requests for the address. No IGMP, no MLD6: no IPv6 at all
-  // (output_ip6 stays netif_add's null output, no link-local address is made).
-  n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
-  n->output = machine_output;
-  n->linkoutput = link_output;
-  return ERR_OK;
-}
-
-// Removes every pcb still bound to netif n (closed by us and left to lwIP), so that neither the
-// pcb nor its local port outlives the netif: silently once both FINs were sent (CLOSING,
-// LAST_ACK, TIME_WAIT), with a RST while the server has not closed yet (FIN_WAIT_1/2: it would
-// send its FIN to a machine that is gone, again and again).
-void purge_pcbs(struct netif* n) {
-  u8_t idx = netif_get_index(n);
-  for (tcp_pcb** list : {&tcp_active_pcbs, &tcp_tw_pcbs}) {
-    for (bool again = true; again;) {
-      again = false;
-      for (tcp_pcb* pcb = *list; pcb; pcb = pcb->next) {
-        if (pcb->netif_idx == idx) {
-          bool quiet = pcb->state == CLOSING || pcb->state == LAST_ACK || pcb->state == TIME_WAIT;
-          detach(pcb);
-          tcp_abandon(pcb, quiet ? 0 : 1);
-          again = true;
-          break;
-        }
-      }
-    }
-  }
-}
-
 // A random local port. lwIP's own choice (and its ISN, 6510 + ticks) is the same sequence in
 // every run of the process: a run soon after another would reuse 4-tuples the server still
 // holds (TIME_WAIT, or not closed at all) and get challenge ACKs. Core lock held.
@@ -535,18 +326,7 @@ HttpClients::~HttpClients() {
 
 void HttpClients::drop_conn(Conn& c) {  // core lock held
   abort_pcb(c);
-  for (auto& pe : c.peers) {
-    for (pbuf* q : pe.queue) pbuf_free(q);
-    pe.queue.clear();
-  }
-  if (c.nif_added) {
-    purge_pcbs(&c.nif);
-    netif_remove(&c.nif);
-    c.nif_added = false;
-    --g_netifs;
-    auto it = by_ip().find(c.ip);
-    if (it != by_ip().end() && it->second == &c) by_ip().erase(it);
-  }
+  remove_netif(c);
 }
 
 bool HttpClients::start(uint32_t id, const proto::Mac& mac, proto::Ip4 ip, proto::Ip4 netmask,
@@ -577,18 +357,10 @@ bool HttpClients::start(uint32_t id, const proto::Mac& mac, proto::Ip4 ip, proto
 
   CoreLock lock;
   if (conns_.size() >= opt_.max_netifs || g_netifs >= kProcessNetifs) return false;
-  ip4_addr_t a, m, gw;
-  a.addr = lwip_htonl(ip);
-  m.addr = lwip_htonl(netmask);
-  gw.addr = 0;
-  if (!netif_add(&c->nif, &a, &m, &gw, c.get(), netif_init_fn, ethernet_input)) {
+  if (!add_netif(*c, netmask)) {
     if (error) *error = "netif_add failed";
     return false;
   }
-  c->nif_added = true;
-  ++g_netifs;
-  by_ip()[ip] = c.get();
-  netif_set_up(&c->nif);
 
   Conn& cr = *c;
   conns_.emplace(id, std::move(c));
@@ -617,65 +389,6 @@ bool HttpClients::start(uint32_t id, const proto::Mac& mac, proto::Ip4 ip, proto
   cr.dirty = true;
   sync(cr);
   return true;
-}
-
-void HttpClients::on_frame(uint32_t id, Bytes frame) {
-  auto it = conns_.find(id);
-  if (it == conns_.end() || frame.size() < 14 || frame.size() > 0xffff) return;
-  Conn& c = *it->second;
-  uint16_t type = proto::load16(&frame[12]);
-  bool arp = type == proto::kEtherArp;
-  if (arp) {
-    if (frame.size() < 42) return;
-  } else if (type == proto::kEtherIpv4) {
-    if (frame.size() < 34 || proto::load32(&frame[30]) != c.ip) return;
-  } else {
-    return;  // VLAN-tagged, IPv6, ...
-  }
-  CoreLock lock;
-  if (!c.nif_added) return;
-  if (arp) {
-    // Learn the sender when it is a peer we send to (reply or request alike).
-    Conn::Peer* pe = c.peer(lwip_htonl(proto::load32(&frame[28])));
-    if (pe) {
-      std::memcpy(pe->mac.addr, &frame[22], 6);
-      pe->known = true;
-      if (!pe->queue.empty()) send_queued(c, *pe);
-    }
-  } else if (frame[23] == 6 && c.local_port != 0) {
-    // The server's retransmissions: a segment that starts below what was already received.
-    size_t ihl = size_t(frame[14] & 0x0f) * 4;
-    size_t ip_len = proto::load16(&frame[16]);
-    if (frame.size() >= 14 + ihl + 20 && ip_len >= ihl + 20) {
-      const uint8_t* t = &frame[14 + ihl];
-      size_t doff = size_t(t[12] >> 4) * 4;
-      uint8_t flags = t[13];
-      if (proto::load16(t) == c.url.port && proto::load16(t + 2) == c.local_port &&
-          proto::load32(&frame[26]) == c.url.ip && ip_len >= ihl + doff && !(flags & 0x04)) {
-        uint32_t seq = proto::load32(t + 4);
-        uint32_t seglen =
-            uint32_t(ip_len - ihl - doff) + ((flags & 0x02) ? 1 : 0) + ((flags & 0x01) ? 1 : 0);
-        if (seglen > 0) {
-          if (c.rcv_seen && seq_lt(seq, c.rcv_max)) {
-            ++c.live.retransmits_in;
-            c.dirty = true;
-          }
-          if (!c.rcv_seen || seq_lt(c.rcv_max, seq + seglen)) c.rcv_max = seq + seglen;
-          c.rcv_seen = true;
-        }
-      }
-    }
-  }
-  pbuf* p = pbuf_alloc(PBUF_RAW, u16_t(frame.size()), PBUF_RAM);
-  if (p) {
-    pbuf_take(p, frame.data(), u16_t(frame.size()));
-    if (c.nif.input(p, &c.nif) != ERR_OK) pbuf_free(p);
-  }
-  if (c.close_pending) {
-    c.close_pending = false;
-    close_pcb(c);  // a RST when tcp_close() fails
-  }
-  sync(c);
 }
 
 void HttpClients::sync(Conn& c) {  // core lock held
@@ -717,33 +430,6 @@ void HttpClients::poll(uint64_t now_us) {
   }
   flush_frames();
 }
-
-void HttpClients::flush_frames() {
-  for (;;) {
-    if (sending_pos_ >= sending_.size()) {
-      sending_.clear();
-      sending_pos_ = 0;
-      if (!shared_->any.load(std::memory_order_acquire)) return;
-      {
-        std::lock_guard g(shared_->mu);
-        sending_.swap(shared_->frames);
-        shared_->any.store(false, std::memory_order_relaxed);
-      }
-      if (sending_.empty()) return;
-    }
-    while (sending_pos_ < sending_.size()) {
-      size_t len = proto::load16(&sending_[sending_pos_]);
-      proto::MutBytes room = out_.frame();
-      if (room.empty()) return;  // no room now: the rest goes at the next poll()
-      if (room.size() >= len) {
-        std::memcpy(room.data(), &sending_[sending_pos_ + 2], len);
-        out_.send(len);
-      }
-      sending_pos_ += 2 + len;
-    }
-  }
-}
-
 const Fetch* HttpClients::fetch(uint32_t id) const {
   auto it = conns_.find(id);
   return it == conns_.end() ? nullptr : &it->second->pub;
