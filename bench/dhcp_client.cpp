@@ -199,6 +199,8 @@ void DhcpClient::bind(const proto::DhcpReply& r, const proto::Mac& eth_src, uint
   l.router = r.router.value_or(0);
   l.server_mac = eth_src;
   l.boot_file = std::string(r.boot_file());
+  // dnsmasq sends option 67 with a trailing NUL (as some firmware wants it): not part of the name.
+  while (!l.boot_file.empty() && l.boot_file.back() == '\0') l.boot_file.pop_back();
   l.tftp_server = std::string(r.server_name());
   l.pxelinux_config = to_string(r.pxelinux_config);
   l.path_prefix = to_string(r.pxelinux_path_prefix);

@@ -184,6 +184,13 @@ void add_storm_command(CLI::App& app, StormCommand& c) {
   s->add_option("--tftp-timeout", c.tftp_timeout_s, "seconds before a TFTP RRQ/ACK is re-sent")
       ->check(CLI::Range(0.001, 600.0))
       ->capture_default_str();
+  s->add_option("--tftp-backoff", c.tftp_backoff,
+                "each TFTP re-send in a row waits this many times longer than the last")
+      ->check(CLI::Range(1.0, 10.0))
+      ->capture_default_str();
+  s->add_option("--tftp-max-timeout", c.tftp_max_timeout_s, "seconds: the longest TFTP wait")
+      ->check(CLI::Range(0.001, 600.0))
+      ->capture_default_str();
   s->add_option("--tftp-retries", c.tftp_retries, "TFTP re-sends in a row before a file fails")
       ->capture_default_str();
   s->add_option("--http-timeout", c.http_timeout_s, "seconds for the kickstart GET")
@@ -240,6 +247,8 @@ int run_storm(const StormCommand& c, const std::string& prog) {
   cfg.machine.tftp.tsize = !c.no_tsize;
   cfg.machine.tftp.timeout_us = uint64_t(c.tftp_timeout_s * 1e6);
   cfg.machine.tftp.max_retries = c.tftp_retries;
+  cfg.machine.tftp.backoff = c.tftp_backoff;
+  cfg.machine.tftp.max_timeout_us = uint64_t(c.tftp_max_timeout_s * 1e6);
   cfg.machine.require_kickstart = !c.no_kickstart;
   cfg.seed = c.seed;
   FaultSpec both;
@@ -321,6 +330,8 @@ int run_storm(const StormCommand& c, const std::string& prog) {
                    {"dhcp_timeouts_s", c.dhcp_timeouts},
                    {"tftp_timeout_s", c.tftp_timeout_s},
                    {"tftp_retries", c.tftp_retries},
+                   {"tftp_backoff", c.tftp_backoff},
+                   {"tftp_max_timeout_s", c.tftp_max_timeout_s},
                    {"http_timeout_s", c.http_timeout_s},
                    {"loss", cfg.rx_faults.loss},
                    {"faults", c.faults},

@@ -21,8 +21,12 @@ struct StormCommand {
   uint32_t windowsize = 64;
   bool no_tsize = false;
   std::string dhcp_timeouts = "4,8,16,32";  // seconds, the PXE spec's schedule
+  // TFTP re-sends as PXELINUX spaces them: 1 s, then 1.5x longer each time up to 16 s, 14 in a
+  // row (about 140 s in all before a file fails; PXELINUX's table adds up to about 130 s).
   double tftp_timeout_s = 1;
-  uint32_t tftp_retries = 8;
+  double tftp_backoff = 1.5;
+  double tftp_max_timeout_s = 16;
+  uint32_t tftp_retries = 14;
   double http_timeout_s = 60;
   bool no_kickstart = false;  // a config without an installer URL still counts as a boot
   double loss = 0;            // both ways

@@ -194,6 +194,7 @@ void Machine::tftp_ended(MachineIo& io, uint64_t now_us) {
   st_.tftp_strangers += uint32_t(cs.strangers);
   st_.tftp_duplicates += uint32_t(cs.duplicates);
   st_.tftp_bytes += tftp_.bytes();
+  st_.tftp_received_bytes += cs.data_bytes;
   const bool missing = tftp_.fail() == Fail::server_error && tftp_.error_code() == 1;
   if (tftp_.state() == TftpClient::State::done) {
     if (phase_ == Phase::config) {
@@ -238,8 +239,8 @@ void Machine::tftp_ended(MachineIo& io, uint64_t now_us) {
 
 void Machine::on_udp(MachineIo& io, proto::Ip4 src, uint16_t sport, uint16_t dport,
                      proto::Bytes payload, const proto::Mac& eth_src, uint64_t now_us) {
-  if (finished()) return;
   if (phase_ == Phase::dhcp) {
+    if (finished()) return;
     if (dport != proto::kDhcpClientPort || sport != proto::kDhcpServerPort) return;
     proto::MutBytes f = io.frame();
     std::array<uint8_t, kMaxFrame> scratch;
@@ -251,7 +252,15 @@ void Machine::on_udp(MachineIo& io, proto::Ip4 src, uint16_t sport, uint16_t dpo
       return failed(MachineFail::dhcp, dhcp_fail_name(dhcp_.fail()), now_us);
     return;
   }
-  if (!tftp_active_ || dport != sport_ || src != server_) return;
+  if (!tftp_active_ || dport != sport_ || src != server_) {
+    // DATA for a transfer that ended (the server resending what came late): counted for the
+    // cross-check, like any byte the server sent.
+    if (src == server_ && payload.size() >= 4 && proto::load16(payload.data()) == 3) {
+      ++st_.tftp_stale;
+      st_.tftp_received_bytes += payload.size() - 4;
+    }
+    return;
+  }
   emit_tftp(io, tftp_.on_packet(sport, payload, now_us));
   if (tftp_.finished()) tftp_ended(io, now_us);
 }

@@ -76,7 +76,12 @@ struct MachineOptions {
 struct MachineStats {
   std::array<uint64_t, kPhases> start_us{}, end_us{};  // 0: phase not reached / not ended
   std::array<uint32_t, kPhases> retransmits{};  // re-sends and recovery requests in the phase
-  uint64_t tftp_bytes = 0, http_bytes = 0;
+  uint64_t tftp_bytes = 0, http_bytes = 0;      // the files' bytes, in order
+  // Every DATA payload byte that reached the machine: duplicates, blocks past a gap, and DATA
+  // that came after its transfer ended (stale) included. Equal to what the server sent when the
+  // wire lost nothing: the cross-check against the server's own counter.
+  uint64_t tftp_received_bytes = 0;
+  uint32_t tftp_stale = 0;  // DATA frames for a transfer already ended
   uint32_t tftp_files = 0, config_misses = 0, module_misses = 0;
   uint32_t tftp_strangers = 0, tftp_duplicates = 0;
 };

@@ -305,13 +305,15 @@ nlohmann::json StormRun::to_json(uint64_t now_us) const {
   std::array<uint64_t, kPhases> fails_in{};
   std::map<std::string, uint64_t> fails;
   std::map<std::string, std::vector<std::string>> examples;
-  uint64_t tftp_bytes = 0, http_bytes = 0, misses = 0, module_misses = 0, localboot = 0, files = 0,
-           dups = 0, strangers = 0;
+  uint64_t tftp_bytes = 0, tftp_received = 0, stale = 0, http_bytes = 0, misses = 0,
+           module_misses = 0, localboot = 0, files = 0, dups = 0, strangers = 0;
   std::vector<double> completion;
   std::vector<uint32_t> total;
   for (const Machine& m : machines_) {
     const MachineStats& s = m.stats();
     tftp_bytes += s.tftp_bytes;
+    tftp_received += s.tftp_received_bytes;
+    stale += s.tftp_stale;
     http_bytes += s.http_bytes;
     misses += s.config_misses;
     module_misses += s.module_misses;
@@ -368,7 +370,7 @@ nlohmann::json StormRun::to_json(uint64_t now_us) const {
   j["completion_s"] = completion;
   j["failures"] = fails;
   j["failure_examples"] = examples;
-  j["bytes"] = {{"tftp", tftp_bytes}, {"http", http_bytes}};
+  j["bytes"] = {{"tftp", tftp_bytes}, {"tftp_received", tftp_received}, {"http", http_bytes}};
   j["retransmits"] = {{"dhcp", phases["dhcp"]["retransmits"]},
                       {"tftp", rtx_tftp},
                       {"http", phases["kickstart"]["retransmits"]}};
@@ -401,6 +403,7 @@ nlohmann::json StormRun::to_json(uint64_t now_us) const {
                    {"module_misses", module_misses},
                    {"tftp_duplicates", dups},
                    {"tftp_strangers", strangers},
+                   {"tftp_stale", stale},
                    {"localboot", localboot}};
   return j;
 }

@@ -40,9 +40,19 @@ void TftpClient::keep(std::string* out) {
   if (kept_) kept_->clear();
 }
 
+uint64_t TftpClient::timeout_now() const {
+  double t = double(o_.timeout_us);
+  for (uint32_t i = 0; i < retries_ && o_.backoff > 1; ++i) {
+    t *= o_.backoff;
+    if (o_.max_timeout_us && t >= double(o_.max_timeout_us)) break;
+  }
+  if (o_.max_timeout_us && t > double(o_.max_timeout_us)) t = double(o_.max_timeout_us);
+  return uint64_t(t);
+}
+
 Action TftpClient::start(uint64_t now_us) {
   state_ = State::requested;
-  deadline_us_ = now_us + o_.timeout_us;
+  deadline_us_ = now_us + timeout_now();
   return Action{Action::Kind::rrq, Action::Why::first};
 }
 
@@ -61,7 +71,7 @@ Action TftpClient::ack(Action::Why why, uint64_t now_us) {
   if (why == Action::Why::gap) ++stats_.acks_gap;
   if (why == Action::Why::duplicate) ++stats_.acks_dup;
   if (why != Action::Why::gap && why != Action::Why::duplicate)
-    deadline_us_ = now_us + o_.timeout_us;
+    deadline_us_ = now_us + timeout_now();
   return Action{Action::Kind::ack, why, wire(next_ - 1)};
 }
 
@@ -125,6 +135,7 @@ Action TftpClient::on_oack(const proto::TftpOptions& got, uint64_t now_us) {
 
 Action TftpClient::on_data(uint16_t block, proto::Bytes data, uint64_t now_us) {
   ++stats_.data_frames;
+  stats_.data_bytes += data.size();
   const int16_t d = int16_t(uint16_t(block - wire(next_)));
   if (d < 0) {
     ++stats_.duplicates;
@@ -152,7 +163,7 @@ Action TftpClient::on_data(uint16_t block, proto::Bytes data, uint64_t now_us) {
   bytes_ += data.size();
   retries_ = 0;
   acked_ = false;
-  deadline_us_ = now_us + o_.timeout_us;
+  deadline_us_ = now_us + timeout_now();
   if (data.size() < blksize_) {
     if (bytes_ != size && (o_.verify || tsize_))
       return failed(Fail::short_file, proto::kErrUndefined, true);
@@ -169,7 +180,7 @@ Action TftpClient::on_timeout(uint64_t now_us) {
   if (++retries_ > o_.max_retries) return failed(Fail::timeout, 0, false);
   if (state_ == State::requested) {
     ++stats_.rrq_resent;
-    deadline_us_ = now_us + o_.timeout_us;
+    deadline_us_ = now_us + timeout_now();
     return Action{Action::Kind::rrq, Action::Why::timeout};
   }
   return ack(Action::Why::timeout, now_us);

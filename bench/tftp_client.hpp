@@ -26,6 +26,10 @@ struct ClientOptions {
   bool tsize = true;              // request tsize and check it against the expected size
   uint64_t timeout_us = 2000000;  // re-send after this long without progress
   uint32_t max_retries = 5;       // re-sends in a row before the transfer fails
+  // Each re-send in a row waits backoff times longer than the one before, up to max_timeout_us
+  // (firmware backs off: PXELINUX waits about two minutes in all before it gives up on a file).
+  double backoff = 1;
+  uint64_t max_timeout_us = 0;  // 0: no cap
   // false: the content is not known in advance (a storm against any server): nothing is
   // compared, tsize (when offered) is the size the data must have, and keep() may collect it.
   bool verify = true;
@@ -60,6 +64,7 @@ struct Action {
 // Counters of one transfer (added into the run's totals when it ends).
 struct ClientStats {
   uint64_t data_frames = 0;   // DATA packets received (duplicates and out-of-order included)
+  uint64_t data_bytes = 0;    // their payload bytes (what the server sent that arrived)
   uint64_t duplicates = 0;    // DATA for blocks already received
   uint64_t out_of_order = 0;  // DATA beyond the next expected block (a gap)
   uint64_t strangers = 0;     // packets from another server port than the transfer's
@@ -108,6 +113,7 @@ class TftpClient {
   Action on_oack(const proto::TftpOptions& got, uint64_t now_us);
   Action ack(Action::Why why, uint64_t now_us);
   Action failed(Fail f, uint16_t code, bool tell_server);
+  uint64_t timeout_now() const;  // the wait after retries_ re-sends in a row
 
   ClientOptions o_;
   std::string_view filename_;

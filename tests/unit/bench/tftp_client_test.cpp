@@ -410,3 +410,39 @@ TEST_F(Fixture, FileNotFound) {
 
 }  // namespace
 }  // namespace bs::bench
+
+namespace bs::bench {
+namespace {
+
+// Firmware-like backoff: each re-send in a row waits longer, up to the cap; progress resets it.
+TEST(TftpClientBackoff, WaitsGrowUpToTheCapAndResetOnProgress) {
+  ClientOptions o;
+  o.timeout_us = 1000000;
+  o.backoff = 2;
+  o.max_timeout_us = 5000000;
+  o.max_retries = 10;
+  o.verify = false;
+  o.blksize = 0;
+  o.windowsize = 0;
+  o.tsize = false;
+  TftpClient c;
+  c.reset(o, "f", {});
+  c.start(0);
+  EXPECT_EQ(c.deadline_us(), 1000000u);
+  uint64_t t = c.deadline_us();
+  std::vector<uint64_t> waits;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(c.on_timeout(t).kind, Action::Kind::rrq);
+    waits.push_back(c.deadline_us() - t);
+    t = c.deadline_us();
+  }
+  EXPECT_EQ(waits, (std::vector<uint64_t>{2000000, 4000000, 5000000, 5000000}));
+  // DATA 1 (a full 512-byte block): progress, the next wait is the base again.
+  std::vector<uint8_t> data(4 + 512, 'x');
+  data[0] = 0, data[1] = 3, data[2] = 0, data[3] = 1;
+  c.on_packet(1234, data, t);
+  EXPECT_EQ(c.deadline_us(), t + 1000000);
+}
+
+}  // namespace
+}  // namespace bs::bench
