@@ -64,9 +64,11 @@ void take_option(DhcpMessage& m, uint8_t code, Bytes v, uint8_t& overload) {
   }
 }
 
-// Walks one option area. Returns false when an option's length runs past the area.
-// Option 52 is honoured only in the options field itself (allow_overload).
-bool walk_options(DhcpMessage& m, Bytes area, uint8_t& overload, bool allow_overload) {
+// Walks one option area, calling take(m, code, value, overload) for each option (take_option
+// for a BOOTREQUEST, take_reply_option for a BOOTREPLY). Returns false when an option's length
+// runs past the area. Option 52 is honoured only in the options field itself (allow_overload).
+template <class Message, class Take>
+bool walk_options(Message& m, Bytes area, uint8_t& overload, bool allow_overload, Take take) {
   size_t i = 0;
   while (i < area.size()) {
     const uint8_t code = area[i];
@@ -79,7 +81,7 @@ bool walk_options(DhcpMessage& m, Bytes area, uint8_t& overload, bool allow_over
     const size_t len = area[i + 1];
     if (len > area.size() - i - 2) return false;
     uint8_t ignored = 0;
-    take_option(m, code, area.subspan(i + 2, len), allow_overload ? overload : ignored);
+    take(m, code, area.subspan(i + 2, len), allow_overload ? overload : ignored);
     i += 2 + len;
   }
   return true;  // no END: tolerated, the area simply ends
@@ -185,26 +187,6 @@ void take_reply_option(DhcpReply& r, uint8_t code, Bytes v, uint8_t& overload) {
   }
 }
 
-// walk_options for a BOOTREPLY.
-bool walk_reply_options(DhcpReply& r, Bytes area, uint8_t& overload, bool allow_overload) {
-  size_t i = 0;
-  while (i < area.size()) {
-    const uint8_t code = area[i];
-    if (code == opt::kEnd) return true;
-    if (code == opt::kPad) {
-      ++i;
-      continue;
-    }
-    if (i + 1 >= area.size()) return false;
-    const size_t len = area[i + 1];
-    if (len > area.size() - i - 2) return false;
-    uint8_t ignored = 0;
-    take_reply_option(r, code, area.subspan(i + 2, len), allow_overload ? overload : ignored);
-    i += 2 + len;
-  }
-  return true;
-}
-
 }  // namespace
 
 const char* dhcp_type_name(uint8_t t) {
@@ -265,11 +247,14 @@ Result<DhcpMessage> parse_dhcp(Bytes p) {
   std::memcpy(m.chaddr.b.data(), p.data() + 28, 6);
 
   uint8_t overload = 0;
-  if (!walk_options(m, p.subspan(kDhcpMinLen), overload, true)) return Drop::dhcp_option_overrun;
-  // RFC 2131 §4.1 / RFC 3396: 'file' is read before 'sname'.
-  if ((overload & 1) && !walk_options(m, p.subspan(kFileOff, kFileLen), overload, false))
+  if (!walk_options(m, p.subspan(kDhcpMinLen), overload, true, take_option))
     return Drop::dhcp_option_overrun;
-  if ((overload & 2) && !walk_options(m, p.subspan(kSnameOff, kSnameLen), overload, false))
+  // RFC 2131 §4.1 / RFC 3396: 'file' is read before 'sname'.
+  if ((overload & 1) &&
+      !walk_options(m, p.subspan(kFileOff, kFileLen), overload, false, take_option))
+    return Drop::dhcp_option_overrun;
+  if ((overload & 2) &&
+      !walk_options(m, p.subspan(kSnameOff, kSnameLen), overload, false, take_option))
     return Drop::dhcp_option_overrun;
   if (m.type == 0) return Drop::dhcp_no_type;
   return m;
@@ -350,13 +335,13 @@ Result<DhcpReply> parse_dhcp_reply(Bytes p) {
   std::memcpy(r.chaddr.b.data(), p.data() + 28, 6);
 
   uint8_t overload = 0;
-  if (!walk_reply_options(r, p.subspan(kDhcpMinLen), overload, true))
+  if (!walk_options(r, p.subspan(kDhcpMinLen), overload, true, take_reply_option))
     return Drop::dhcp_option_overrun;
   const Bytes file = p.subspan(kFileOff, kFileLen), sname = p.subspan(kSnameOff, kSnameLen);
   // RFC 2131 §4.1 / RFC 3396: 'file' is read before 'sname'.
-  if ((overload & 1) && !walk_reply_options(r, file, overload, false))
+  if ((overload & 1) && !walk_options(r, file, overload, false, take_reply_option))
     return Drop::dhcp_option_overrun;
-  if ((overload & 2) && !walk_reply_options(r, sname, overload, false))
+  if ((overload & 2) && !walk_options(r, sname, overload, false, take_reply_option))
     return Drop::dhcp_option_overrun;
   r.overload = overload;
   if (!(overload & 1)) r.file = field_str(file);
